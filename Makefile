@@ -1,0 +1,192 @@
+# boxed: one plain Makefile. Every dependency is found through pkg-config.
+#
+#   make                 build the programs into $(BUILD)
+#   make check           every test (unit, sanitizers, ELF audit, integration)
+#   make setup           build, install, run boxed-setup install, show a run
+#   make install         DESTDIR= PREFIX= (packagers)
+#   make fuzz            run the ELF-audit fuzzer for a bounded time
+#   make check-valgrind  unit tests under valgrind
+#   make check-packages  build, install, upgrade and remove the .deb and .rpm
+#   make bench           the benchmarks of bench/
+
+VERSION := 0.1.0
+
+# Installation layout. PREFIX=/usr is the distribution layout of
+# BLUEPRINT §3; any other prefix (make setup uses /usr/local) gets its own
+# config, state directory and uid range, so it can sit beside the package.
+PREFIX ?= /usr/local
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/boxed
+SLOT_UID_BASE ?= 1879048192
+PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+STATEDIR ?= /var/lib/boxed-local
+SLOT_UID_BASE ?= 1879113728
+PYTHONDIR ?= $(PREFIX)/lib/python3.$(shell /usr/bin/python3 -c 'import sys; print(sys.version_info[1])' 2>/dev/null || echo 11)/dist-packages
+endif
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+PKGLIBDIR ?= $(PREFIX)/lib/boxed
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/boxed
+SLOT_COUNT ?= 128
+BOXED_GROUP ?= boxed
+DESTDIR ?=
+
+BUILD ?= build
+PKGS := libcap libelf libcjson libseccomp libmd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+CC ?= cc
+HARDEN_CFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	-fstack-clash-protection -fcf-protection
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+WARN_CFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wshadow -Wvla
+OPT_CFLAGS ?= -O2 -g
+SAN_CFLAGS ?=
+CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT_CFLAGS) $(WARN_CFLAGS) $(HARDEN_CFLAGS) \
+	$(SAN_CFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(HARDEN_LDFLAGS) $(SAN_CFLAGS) -Wl,--as-needed $(LDFLAGS)
+
+# The layout is compiled in: no input from a caller of the privileged runner
+# chooses a path (BLUEPRINT §2, "who may do what").
+LAYOUT_DEFS := -DBOXED_VERSION='"$(VERSION)"' \
+	-DBOXED_BINDIR='"$(BINDIR)"' -DBOXED_SBINDIR='"$(SBINDIR)"' \
+	-DBOXED_PKGLIBDIR='"$(PKGLIBDIR)"' \
+	-DBOXED_CONFIG_PATH='"$(SYSCONFDIR)/boxed/boxed.json"' \
+	-DBOXED_STATEDIR='"$(STATEDIR)"' \
+	-DBOXED_DEFAULT_GROUP='"$(BOXED_GROUP)"' \
+	-DBOXED_DEFAULT_UID_BASE=$(SLOT_UID_BASE)u \
+	-DBOXED_DEFAULT_SLOT_COUNT=$(SLOT_COUNT)u
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+PROGRAMS := boxed-setup boxed-run boxed-selftest
+PROGRAM_DIRS := installer runner selftest
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+
+.PHONY: all check check-unit check-sanitize check-valgrind check-elf \
+	check-integration check-packages install uninstall setup fuzz bench \
+	deps deps-test clean dist deb rpm format
+
+all: $(PROGRAMS:%=$(BUILD)/%)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) -c -o $@ $<
+
+$(BUILD)/libboxed.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+# A program is its main.c plus an archive of its other files, so unit tests
+# can link a program's logic without its main().
+define program_rule
+$(BUILD)/$(2).a: $$(patsubst %.c,$(BUILD)/%.o,$$(filter-out $(2)/main.c,$$(sort $$(wildcard $(2)/*.c))))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(BUILD)/$(1): $(BUILD)/$(2)/main.o $(BUILD)/$(2).a $(BUILD)/libboxed.a
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(eval $(call program_rule,boxed-setup,installer))
+$(eval $(call program_rule,boxed-run,runner))
+$(eval $(call program_rule,boxed-selftest,selftest))
+PROGRAM_ARCHIVES := $(PROGRAM_DIRS:%=$(BUILD)/%.a)
+
+# Each tests/unit/test_NAME.c is one Check binary; other .c files in
+# tests/unit/ are helpers linked into all of them.
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPER_SRCS:%.c=$(BUILD)/%.o) $(PROGRAM_ARCHIVES) $(BUILD)/libboxed.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) $(CHECK_CFLAGS) -Itests/unit -o $@ $^ \
+		$(LDFLAGS_ALL) $(PKG_LIBS) $(CHECK_LIBS)
+
+deps:
+	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
+
+check: all check-unit check-sanitize check-elf check-integration
+	@echo "make check: all test stages passed"
+
+check-unit: $(UNIT_BINS)
+	@tests/run-unit $(UNIT_BINS)
+
+# The unit tests again, under AddressSanitizer and UBSan, in their own tree.
+check-sanitize:
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+		SAN_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+		OPT_CFLAGS='-O1 -g' check-unit
+
+check-valgrind: $(UNIT_BINS)
+	@VALGRIND=1 tests/run-unit $(UNIT_BINS)
+
+# The project's own binaries must pass the project's own ELF audit.
+check-elf: all
+	$(BUILD)/boxed-setup audit-elf $(PROGRAMS:%=$(BUILD)/%)
+
+check-integration: all
+	@tests/integration/run
+
+check-packages:
+	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
+	@tests/packages/run
+
+fuzz:
+	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk BUILD=build/fuzz run
+
+bench: all
+	@scripts/install-deps --check bench >/dev/null 2>&1 || scripts/install-deps bench
+	@bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PYTHONDIR)/boxed
+	install -m 0755 $(BUILD)/boxed-setup $(DESTDIR)$(SBINDIR)/boxed-setup
+	install -m 0755 $(BUILD)/boxed-selftest $(DESTDIR)$(BINDIR)/boxed-selftest
+	# The runner ships 0750 and without capabilities; boxed-setup gives it
+	# root:$(BOXED_GROUP) and cap_setuid,cap_setgid on the audited fd.
+	install -m 0750 $(BUILD)/boxed-run $(DESTDIR)$(BINDIR)/boxed-run
+	install -m 0644 python/bootstrap/boxed_bootstrap.py $(DESTDIR)$(PKGLIBDIR)/bootstrap.py
+	install -m 0644 man/boxed-run.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/boxed-setup.8 man/boxed-selftest.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 python/boxed/*.py $(DESTDIR)$(PYTHONDIR)/boxed/
+	printf 'RUNNER = "%s"\nVERSION = "%s"\n' '$(BINDIR)/boxed-run' '$(VERSION)' \
+		> $(DESTDIR)$(PYTHONDIR)/boxed/_installed.py
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/boxed-setup $(DESTDIR)$(BINDIR)/boxed-selftest \
+		$(DESTDIR)$(BINDIR)/boxed-run $(DESTDIR)$(PKGLIBDIR)/bootstrap.py \
+		$(DESTDIR)$(MANDIR)/man1/boxed-run.1 $(DESTDIR)$(MANDIR)/man8/boxed-selftest.8 \
+		$(DESTDIR)$(MANDIR)/man8/boxed-setup.8
+	rm -rf $(DESTDIR)$(PYTHONDIR)/boxed
+	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
+
+# The first of the README's two commands.
+setup:
+	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install
+	@scripts/setup-host $(SBINDIR) $(BINDIR) $(PYTHONDIR)
+
+dist:
+	@scripts/make-dist $(VERSION)
+
+deb:
+	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
+	dpkg-buildpackage -us -uc -b
+
+rpm: dist
+	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
+	rpmbuild -bb --define "_topdir $(CURDIR)/build/rpm" \
+		--define "_sourcedir $(CURDIR)/build/dist" rpm/boxed.spec
+
+format:
+	clang-format -i lib/*.[ch] installer/*.[ch] runner/*.[ch] selftest/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf build

@@ -1,0 +1,39 @@
+/* The ELF audit (BLUEPRINT §3), on libelf.
+ *
+ * The dynamic segment is read through the program headers, as the loader
+ * reads it, not through the section headers, which a crafted file can make
+ * say anything. Every verdict is a finding; a malformed file is a finding,
+ * never a crash.
+ *
+ * Check names: "elf", "class", "machine", "type", "pie", "relro",
+ * "bindnow", "nx-stack", "wx-segment", "textrel", "rpath", "needed".
+ */
+#ifndef BOXED_ELFAUDIT_H
+#define BOXED_ELFAUDIT_H
+
+#include <stddef.h>
+
+#include "findings.h"
+
+enum {
+	/* Do not resolve DT_NEEDED libraries on this host (fuzzing, staging). */
+	BOXED_ELF_NO_NEEDED = 1u << 0,
+	/* Record passing checks as BOXED_SEV_OK findings too. */
+	BOXED_ELF_RECORD_OK = 1u << 1,
+};
+
+/* Audit the ELF executable open on fd; subject names it in findings. The
+ * fd is read with pread and not moved. Adds findings; returns the worst
+ * severity it added. */
+enum boxed_severity boxed_elf_audit_fd(int fd, const char *subject, unsigned flags,
+				       struct boxed_findings *out);
+
+/* As boxed_elf_audit_fd() on an image in memory (for the fuzzer). */
+enum boxed_severity boxed_elf_audit_mem(const void *image, size_t size, const char *subject,
+					unsigned flags, struct boxed_findings *out);
+
+/* Is the file open on fd an ELF object at all (magic and a header libelf
+ * accepts)? 1 yes, 0 no. */
+int boxed_elf_is_elf(int fd);
+
+#endif

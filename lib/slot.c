@@ -1,0 +1,31 @@
+#include <errno.h>
+#include <stdio.h>
+
+#include "slot.h"
+
+uid_t boxed_slot_uid(const struct boxed_config *cfg, unsigned index)
+{
+	return cfg->first_uid + index;
+}
+
+static int format_path(char *buf, size_t len, const char *fmt, const char *statedir,
+		       unsigned index)
+{
+	int n = snprintf(buf, len, fmt, statedir, index);
+
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int boxed_slot_lock_path(char *buf, size_t len, const char *statedir, unsigned index)
+{
+	return format_path(buf, len, "%s/locks/%u.lock", statedir, index);
+}
+
+int boxed_slot_dir_path(char *buf, size_t len, const char *statedir, unsigned index)
+{
+	return format_path(buf, len, "%s/slots/%u", statedir, index);
+}

@@ -1,0 +1,7 @@
+#include "layout.h"
+#include "version.h"
+
+const char *boxed_version(void)
+{
+	return BOXED_VERSION;
+}
