@@ -107,8 +107,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPER_SRCS:%.c=$(BUILD)/%.o) 
 	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) $(CHECK_CFLAGS) -Itests/unit -o $@ $^ \
 		$(LDFLAGS_ALL) $(PKG_LIBS) $(CHECK_LIBS)
 
+# The ELF-audit fixtures, and the rule that gives their test their path.
+include tests/fixtures/elf/fixtures.mk
+
+# Package builds set BOXED_NO_DEPS=1: their build dependencies come from
+# debian/control or the spec, and a build never runs apt-get.
 deps:
+ifeq ($(BOXED_NO_DEPS),)
 	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
+endif
 
 check: all check-unit check-sanitize check-elf check-integration
 	@echo "make check: all test stages passed"
@@ -126,8 +133,9 @@ check-valgrind: $(UNIT_BINS)
 	@VALGRIND=1 tests/run-unit $(UNIT_BINS)
 
 # The project's own binaries must pass the project's own ELF audit.
-check-elf: all
+check-elf: all elf-fixtures
 	$(BUILD)/boxed-setup audit-elf $(PROGRAMS:%=$(BUILD)/%)
+	tests/elf-peers $(BUILD)
 
 check-integration: all
 	@tests/integration/run
@@ -152,6 +160,12 @@ install: all
 	# root:$(BOXED_GROUP) and cap_setuid,cap_setgid on the audited fd.
 	install -m 0750 $(BUILD)/boxed-run $(DESTDIR)$(BINDIR)/boxed-run
 	install -m 0644 python/bootstrap/boxed_bootstrap.py $(DESTDIR)$(PKGLIBDIR)/bootstrap.py
+	install -m 0644 python/bootstrap/bootstrap_main.py $(DESTDIR)$(PKGLIBDIR)/bootstrap_main.py
+	# The sandbox cannot write a bytecode cache: compiled here, once.
+	/usr/bin/python3 -I -S -c 'import py_compile as p, sys; p.compile(sys.argv[1], cfile=sys.argv[2], dfile=sys.argv[3], doraise=True, invalidation_mode=p.PycInvalidationMode.UNCHECKED_HASH)' \
+		$(DESTDIR)$(PKGLIBDIR)/bootstrap_main.py $(DESTDIR)$(PKGLIBDIR)/bootstrap_main.pyc \
+		$(PKGLIBDIR)/bootstrap_main.py
+	chmod 0644 $(DESTDIR)$(PKGLIBDIR)/bootstrap_main.pyc
 	install -m 0644 man/boxed-run.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/boxed-setup.8 man/boxed-selftest.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 python/boxed/*.py $(DESTDIR)$(PYTHONDIR)/boxed/
@@ -161,6 +175,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/boxed-setup $(DESTDIR)$(BINDIR)/boxed-selftest \
 		$(DESTDIR)$(BINDIR)/boxed-run $(DESTDIR)$(PKGLIBDIR)/bootstrap.py \
+		$(DESTDIR)$(PKGLIBDIR)/bootstrap_main.py $(DESTDIR)$(PKGLIBDIR)/bootstrap_main.pyc \
 		$(DESTDIR)$(MANDIR)/man1/boxed-run.1 $(DESTDIR)$(MANDIR)/man8/boxed-selftest.8 \
 		$(DESTDIR)$(MANDIR)/man8/boxed-setup.8
 	rm -rf $(DESTDIR)$(PYTHONDIR)/boxed
@@ -178,12 +193,14 @@ dist:
 
 deb:
 	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
-	dpkg-buildpackage -us -uc -b
+	@scripts/make-deb
 
 rpm: dist
 	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
-	rpmbuild -bb --define "_topdir $(CURDIR)/build/rpm" \
+	@# --nodeps: on Debian the build dependencies are dpkg's, not rpm's.
+	rpmbuild -bb --nodeps --define "_topdir $(CURDIR)/build/rpm" \
 		--define "_sourcedir $(CURDIR)/build/dist" rpm/boxed.spec
+	@mkdir -p build/packages && cp build/rpm/RPMS/*/*.rpm build/packages/
 
 format:
 	clang-format -i lib/*.[ch] installer/*.[ch] runner/*.[ch] selftest/*.[ch] tests/unit/*.[ch]

@@ -7,6 +7,10 @@
  *
  * Check names: "elf", "class", "machine", "type", "pie", "relro",
  * "bindnow", "nx-stack", "wx-segment", "textrel", "rpath", "needed".
+ * "elf" fails for anything that is not a well-formed ELF object (then the
+ * other checks are not run); "needed" covers PT_INTERP and every library
+ * of the dependency graph as ld.so resolves it in secure-execution mode.
+ * A failed check is BOXED_SEV_ERROR; callers may weigh it differently.
  */
 #ifndef BOXED_ELFAUDIT_H
 #define BOXED_ELFAUDIT_H
@@ -22,9 +26,9 @@ enum {
 	BOXED_ELF_RECORD_OK = 1u << 1,
 };
 
-/* Audit the ELF executable open on fd; subject names it in findings. The
- * fd is read with pread and not moved. Adds findings; returns the worst
- * severity it added. */
+/* Audit the ELF executable open on fd (a regular file of at most 1 GiB);
+ * subject names it in findings. The fd is read with pread and not moved.
+ * Adds findings; returns the worst severity it added. */
 enum boxed_severity boxed_elf_audit_fd(int fd, const char *subject, unsigned flags,
 				       struct boxed_findings *out);
 

@@ -8,10 +8,10 @@ uid_t boxed_slot_uid(const struct boxed_config *cfg, unsigned index)
 	return cfg->first_uid + index;
 }
 
-static int format_path(char *buf, size_t len, const char *fmt, const char *statedir,
-		       unsigned index)
+static int format_path(char *buf, size_t len, const char *statedir, const char *dir,
+		       unsigned index, const char *suffix)
 {
-	int n = snprintf(buf, len, fmt, statedir, index);
+	int n = snprintf(buf, len, "%s/%s/%u%s", statedir, dir, index, suffix);
 
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENAMETOOLONG;
@@ -22,10 +22,10 @@ static int format_path(char *buf, size_t len, const char *fmt, const char *state
 
 int boxed_slot_lock_path(char *buf, size_t len, const char *statedir, unsigned index)
 {
-	return format_path(buf, len, "%s/locks/%u.lock", statedir, index);
+	return format_path(buf, len, statedir, "locks", index, ".lock");
 }
 
 int boxed_slot_dir_path(char *buf, size_t len, const char *statedir, unsigned index)
 {
-	return format_path(buf, len, "%s/slots/%u", statedir, index);
+	return format_path(buf, len, statedir, "slots", index, "");
 }

@@ -1,0 +1,179 @@
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "setup.h"
+#include "version.h"
+
+static const char main_usage[] =
+    "Usage: boxed-setup COMMAND [OPTION...]\n"
+    "Install, audit and remove boxed's privileged runner and pinned interpreter.\n"
+    "\n"
+    "Commands:\n"
+    "  install         copy and verify the interpreter, set up the runner,\n"
+    "                  the group, the config and the slot directories\n"
+    "  audit, verify   re-check everything install guarantees\n"
+    "  status          what is installed, and the slots in use\n"
+    "  uninstall       remove what install created\n"
+    "  migrate-legacy  strip capabilities from interpreters (python_boxed)\n"
+    "  audit-elf       run the ELF audit on files\n"
+    "\n"
+    "  -h, --help      this help; COMMAND --help for a command's options\n"
+    "  -V, --version   the version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure or audit problem, 2 usage error.\n"
+    "See boxed-setup(8).\n";
+
+static const struct command {
+	const char *name;
+	enum boxed_setup_cmd cmd;
+	const char *opts; /* which of p r g j u this command accepts */
+	const char *usage;
+} commands[] = {
+    {"install", BOXED_SETUP_INSTALL, "prgj",
+     "Usage: boxed-setup install [--python PATH] [--root DIR] [--group NAME] [--json]\n"
+     "  --python PATH  source interpreter (default /usr/bin/python3, resolved)\n"
+     "  --root DIR     stage everything under DIR (packagers, tests)\n"
+     "  --group NAME   the group whose members may run boxed-run\n"
+     "  --json         report what was done as JSON on stdout\n"},
+    {"audit", BOXED_SETUP_AUDIT, "rj",
+     "Usage: boxed-setup audit [--root DIR] [--json]\n"
+     "  Re-check the installation; exit 0 only when nothing is above warning.\n"},
+    {"verify", BOXED_SETUP_AUDIT, "rj",
+     "Usage: boxed-setup verify [--root DIR] [--json]\n"
+     "  The same as audit.\n"},
+    {"status", BOXED_SETUP_STATUS, "rj",
+     "Usage: boxed-setup status [--root DIR] [--json]\n"
+     "  What is installed, its versions, the last install, the slots in use.\n"},
+    {"uninstall", BOXED_SETUP_UNINSTALL, "ru",
+     "Usage: boxed-setup uninstall [--purge] [--root DIR]\n"
+     "  Remove what install created, capabilities first. An edited config,\n"
+     "  and the group, stay unless --purge.\n"},
+    {"migrate-legacy", BOXED_SETUP_MIGRATE_LEGACY, "rj",
+     "Usage: boxed-setup migrate-legacy [--root DIR] [--json]\n"
+     "  Strip the capabilities of every interpreter that carries any.\n"},
+};
+
+static const struct option long_opts[] = {
+    {"python", required_argument, NULL, 'p'}, {"root", required_argument, NULL, 'r'},
+    {"group", required_argument, NULL, 'g'},  {"json", no_argument, NULL, 'j'},
+    {"purge", no_argument, NULL, 'u'},	      {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+};
+
+__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("boxed-setup: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'boxed-setup --help'.\n", stderr);
+	exit(BOXED_SETUP_EXIT_USAGE);
+}
+
+__attribute__((noreturn)) static void print_version(void)
+{
+	printf("boxed-setup %s\n", boxed_version());
+	exit(BOXED_SETUP_EXIT_OK);
+}
+
+static const char *opt_name(int opt)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void parse_command(const struct command *c, int argc, char **argv,
+			  struct boxed_setup_args *a)
+{
+	int opt;
+
+	/* optind = 0 re-initialises getopt, so the parser can run again (the
+	 * unit tests call it repeatedly). "+" stops at the first operand. */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:hV", long_opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(c->usage, stdout);
+			exit(BOXED_SETUP_EXIT_OK);
+		}
+		if (opt == 'V')
+			print_version();
+		if (opt == '?')
+			usage_error("%s: unknown option '%s'", c->name, argv[optind - 1]);
+		if (opt == ':')
+			usage_error("%s: option '%s' needs an argument", c->name, argv[optind - 1]);
+		if (!strchr(c->opts, opt))
+			usage_error("%s: option '--%s' does not apply to this command", c->name,
+				    opt_name(opt));
+		switch (opt) {
+		case 'p':
+			a->python = optarg;
+			break;
+		case 'r':
+			a->root = optarg;
+			break;
+		case 'g':
+			a->group = optarg;
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		case 'u':
+			a->purge = 1;
+			break;
+		}
+	}
+	if (optind < argc)
+		usage_error("%s: unexpected argument '%s'", c->name, argv[optind]);
+	if (a->python && a->python[0] == '\0')
+		usage_error("%s: --python needs a path", c->name);
+	if (a->root && a->root[0] != '/')
+		usage_error("%s: --root needs an absolute path, not '%s'", c->name, a->root);
+	if (a->group && (a->group[0] == '\0' || strlen(a->group) > BOXED_GROUP_NAME_MAX))
+		usage_error("%s: --group needs a name of 1 to %d characters", c->name,
+			    BOXED_GROUP_NAME_MAX);
+}
+
+void boxed_setup_parse_args(int argc, char **argv, struct boxed_setup_args *a)
+{
+	const struct command *c;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 2)
+		usage_error("no command given");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(main_usage, stdout);
+		exit(BOXED_SETUP_EXIT_OK);
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		print_version();
+	if (strcmp(argv[1], "audit-elf") == 0) {
+		/* Its options are its own (installer/audit_elf.c). */
+		a->cmd = BOXED_SETUP_AUDIT_ELF;
+		a->sub_argc = argc - 1;
+		a->sub_argv = argv + 1;
+		return;
+	}
+	if (argv[1][0] == '-')
+		usage_error("'%s': give a command first", argv[1]);
+	c = find_command(argv[1]);
+	if (!c)
+		usage_error("unknown command '%s'", argv[1]);
+	a->cmd = c->cmd;
+	parse_command(c, argc - 1, argv + 1, a);
+}

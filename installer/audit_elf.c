@@ -1,0 +1,140 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "audit_elf.h"
+#include "elfaudit.h"
+#include "findings.h"
+#include "setup.h"
+
+static const char usage[] =
+    "Usage: boxed-setup audit-elf [--json] [--verbose] FILE...\n"
+    "Run the ELF audit (class, machine, PIE, RELRO, BIND_NOW, NX stack,\n"
+    "W+X segments, TEXTREL, RPATH/RUNPATH, DT_NEEDED) on each FILE.\n"
+    "\n"
+    "  --json      one JSON object: {\"files\":[{\"path\",\"findings\"}],\"worst\"}\n"
+    "  --verbose   list the checks that passed too\n"
+    "\n"
+    "Exit status: 0 no finding above warning, 1 otherwise, 2 usage error.\n";
+
+/* O_NOFOLLOW: the audit judges the file named, not what a symlink there
+ * points to at the moment of opening. */
+static enum boxed_severity audit_path(const char *path, unsigned flags, struct boxed_findings *out)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	enum boxed_severity worst;
+
+	if (fd < 0) {
+		boxed_findings_add(out, BOXED_SEV_ERROR, "elf", path, "open: %s", strerror(errno));
+		return BOXED_SEV_ERROR;
+	}
+	worst = boxed_elf_audit_fd(fd, path, flags, out);
+	close(fd);
+	return worst;
+}
+
+static int add_file_json(cJSON *files, const char *path, const struct boxed_findings *f)
+{
+	cJSON *obj = cJSON_CreateObject();
+	cJSON *list = boxed_findings_to_json(f);
+
+	if (!obj || !list || !cJSON_AddStringToObject(obj, "path", path)) {
+		cJSON_Delete(obj);
+		cJSON_Delete(list);
+		return -1;
+	}
+	cJSON_AddItemToObject(obj, "findings", list);
+	cJSON_AddItemToArray(files, obj);
+	return 0;
+}
+
+static int run(char **paths, int n, int json, int verbose)
+{
+	enum boxed_severity worst = BOXED_SEV_OK;
+	cJSON *root = NULL, *files = NULL;
+	unsigned flags = (json || verbose) ? BOXED_ELF_RECORD_OK : 0;
+	char *text;
+
+	if (json) {
+		root = cJSON_CreateObject();
+		files = cJSON_AddArrayToObject(root, "files");
+		if (!root || !files) {
+			fputs("boxed-setup: audit-elf: out of memory\n", stderr);
+			return BOXED_SETUP_EXIT_FAIL;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct boxed_findings f = {0};
+		enum boxed_severity w = audit_path(paths[i], flags, &f);
+
+		if (w > worst)
+			worst = w;
+		if (!json) {
+			boxed_findings_print(&f, stdout, verbose);
+			if (w <= BOXED_SEV_WARNING)
+				printf("%-9s %-14s %s: %s\n", "OK", "elf-audit", paths[i],
+				       "passes the ELF audit");
+		} else if (add_file_json(files, paths[i], &f) != 0) {
+			boxed_findings_free(&f);
+			cJSON_Delete(root);
+			fputs("boxed-setup: audit-elf: out of memory\n", stderr);
+			return BOXED_SETUP_EXIT_FAIL;
+		}
+		boxed_findings_free(&f);
+	}
+	if (json) {
+		if (!cJSON_AddStringToObject(root, "worst", boxed_severity_name(worst)) ||
+		    !(text = cJSON_Print(root))) {
+			cJSON_Delete(root);
+			fputs("boxed-setup: audit-elf: out of memory\n", stderr);
+			return BOXED_SETUP_EXIT_FAIL;
+		}
+		puts(text);
+		free(text);
+		cJSON_Delete(root);
+	}
+	if (fflush(stdout) != 0)
+		return BOXED_SETUP_EXIT_FAIL;
+	return worst > BOXED_SEV_WARNING ? BOXED_SETUP_EXIT_FAIL : BOXED_SETUP_EXIT_OK;
+}
+
+int boxed_setup_audit_elf(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int json = 0, verbose = 0, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return BOXED_SETUP_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return BOXED_SETUP_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("boxed-setup: audit-elf: give at least one FILE\n", stderr);
+		fputs(usage, stderr);
+		return BOXED_SETUP_EXIT_USAGE;
+	}
+	return run(argv + optind, argc - optind, json, verbose);
+}

@@ -1,0 +1,344 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "die.h"
+#include "elfaudit.h"
+#include "fsutil.h"
+#include "layout.h"
+#include "setup.h"
+#include "sha256.h"
+#include "slot.h"
+
+#define DEFAULT_PYTHON "/usr/bin/python3"
+#define PROBE_OUTPUT_MAX (64 * 1024)
+#define PROBE_TIMEOUT_MS 20000
+
+/* -I ignores PYTHON* variables and the user's site directory, -S skips
+ * site.py: the probe runs nothing but the interpreter itself. */
+static const char probe_script[] =
+    "import json, sys\n"
+    "print(json.dumps({'version': sys.version.split()[0], 'path': sys.path}))\n";
+
+#if defined(__x86_64__)
+#define HOST_CLASS ELFCLASS64
+#define HOST_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define HOST_CLASS ELFCLASS64
+#define HOST_MACHINE EM_AARCH64
+#elif defined(__i386__)
+#define HOST_CLASS ELFCLASS32
+#define HOST_MACHINE EM_386
+#elif defined(__arm__)
+#define HOST_CLASS ELFCLASS32
+#define HOST_MACHINE EM_ARM
+#elif defined(__riscv) && __riscv_xlen == 64
+#define HOST_CLASS ELFCLASS64
+#define HOST_MACHINE EM_RISCV
+#else
+#error "add this architecture's ELF class and machine"
+#endif
+
+static int has_interp(Elf *elf)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+			return 1;
+	}
+	return 0;
+}
+
+int boxed_setup_check_host_elf(int fd, char *err, size_t errlen)
+{
+	GElf_Ehdr eh;
+	Elf *elf;
+	int rc = 0;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return boxed_errf(err, errlen, "libelf: %s", elf_errmsg(-1));
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		return boxed_errf(err, errlen, "not an ELF executable (a script or a data file?)");
+	}
+	if (!gelf_getehdr(elf, &eh))
+		rc = boxed_errf(err, errlen, "unreadable ELF header: %s", elf_errmsg(-1));
+	else if (eh.e_ident[EI_CLASS] != HOST_CLASS)
+		rc = boxed_errf(err, errlen, "ELF class %d, this host runs class %d",
+				eh.e_ident[EI_CLASS], HOST_CLASS);
+	else if (eh.e_machine != HOST_MACHINE)
+		rc = boxed_errf(err, errlen, "ELF machine %d, this host is machine %d",
+				eh.e_machine, HOST_MACHINE);
+	/* A shared library is ET_DYN too; an executable one has an
+	 * interpreter (or is ET_EXEC). */
+	else if (eh.e_type != ET_EXEC && !(eh.e_type == ET_DYN && has_interp(elf)))
+		rc = boxed_errf(err, errlen, "an ELF file, but not an executable (type %d)",
+				eh.e_type);
+	elf_end(elf);
+	return rc;
+}
+
+static void audit_source_elf(struct boxed_setup_ctx *ctx, struct boxed_source *src)
+{
+	struct boxed_findings f = {0};
+	unsigned flags = ctx->paths.root[0] ? BOXED_ELF_NO_NEEDED : 0;
+
+	if (boxed_setup_audit_interpreter_elf(src->fd, src->path, flags, &f) > BOXED_SEV_WARNING) {
+		boxed_findings_print(&f, stderr, 0);
+		boxed_die("%s: fails the ELF audit (above); choose another --python", src->path);
+	}
+	boxed_findings_free(&f);
+}
+
+static void open_source(const char *python, struct boxed_source *src)
+{
+	char err[PATH_MAX + 256];
+	struct stat st;
+
+	/* The path as given, symlinks included, and below the resolved file:
+	 * whoever can write any directory on either could swap the
+	 * interpreter. */
+	if (python[0] == '/' && access(python, F_OK) == 0 &&
+	    boxed_check_trusted_path(python, err, sizeof(err)) != 0)
+		boxed_die("source interpreter not trusted: %s", err);
+	if (!realpath(python, src->path))
+		boxed_die_errno("--python %s: cannot resolve it", python);
+	src->fd = open(src->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (src->fd < 0)
+		boxed_die_errno("%s: open", src->path);
+	if (fstat(src->fd, &st) != 0)
+		boxed_die_errno("%s: fstat", src->path);
+	if (!S_ISREG(st.st_mode))
+		boxed_die("%s: not a regular file", src->path);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		boxed_die("%s: must be owned by root and not writable by group or other "
+			  "(uid %u, mode %04o)",
+			  src->path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (!(st.st_mode & S_IXUSR))
+		boxed_die("%s: not executable", src->path);
+	if (boxed_check_trusted_path(src->path, err, sizeof(err)) != 0)
+		boxed_die("source interpreter not trusted: %s", err);
+	if (boxed_setup_check_host_elf(src->fd, err, sizeof(err)) != 0)
+		boxed_die("%s: %s; --python must name a Python interpreter binary", src->path, err);
+	src->size = st.st_size;
+	if (boxed_sha256_fd(src->fd, src->sha256) != 0)
+		boxed_die_errno("%s: reading it", src->path);
+}
+
+/* The probe runs as a slot uid, so it holds the slot's lock: no sandbox
+ * shares the uid while it runs. Returns the lock fd, or -1 when the slots
+ * do not exist yet (then no sandbox can run as any of them). */
+static int lock_probe_slot(struct boxed_setup_ctx *ctx, unsigned *index)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < ctx->cfg.slot_count; i++) {
+			int fd;
+
+			if (boxed_slot_lock_path(rel, sizeof(rel), BOXED_STATEDIR, i) ||
+			    boxed_setup_rooted(&ctx->paths, rel, path, sizeof(path)))
+				boxed_die("slot lock path too long");
+			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 && errno == ENOENT && i == 0)
+				return -1;
+			if (fd < 0)
+				continue;
+			if (flock(fd, pass == 0 ? LOCK_EX | LOCK_NB : LOCK_EX) == 0) {
+				*index = i;
+				return fd;
+			}
+			close(fd);
+			if (pass == 1)
+				boxed_die_errno("flock %s", path);
+		}
+	}
+	boxed_die("no slot lock could be taken for the interpreter probe");
+}
+
+/* In the child: become the slot uid for good, then run the interpreter.
+ * Each step is checked; a failure ends the child before exec. */
+__attribute__((noreturn)) static void probe_child(struct boxed_setup_ctx *ctx, int fd,
+						  const char *path, uid_t uid, int out)
+{
+	char *const argv[] = {(char *)path, "-I", "-S", "-c", (char *)probe_script, NULL};
+	char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", NULL};
+	struct rlimit cpu = {10, 10};
+	uid_t r, e, s;
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(126);
+	if (chdir("/") != 0)
+		boxed_die_errno("probe: chdir /");
+	if (ctx->privileged) {
+		/* Order matters: groups and gid need privilege to change, so
+		 * they go before the uid. From uid 0 to a non-zero uid on all
+		 * three ids, the kernel clears the permitted and effective
+		 * capabilities. */
+		if (setgroups(0, NULL) != 0)
+			boxed_die_errno("probe: setgroups(0)");
+		if (setresgid(uid, uid, uid) != 0)
+			boxed_die_errno("probe: setresgid(%u)", (unsigned)uid);
+		if (setresuid(uid, uid, uid) != 0)
+			boxed_die_errno("probe: setresuid(%u)", (unsigned)uid);
+		if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid)
+			boxed_die("probe: uids are not %u after setresuid", (unsigned)uid);
+		if (setuid(0) == 0)
+			boxed_die("probe: was able to regain uid 0");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		boxed_die_errno("probe: prctl(PR_SET_NO_NEW_PRIVS)");
+	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
+		boxed_die_errno("probe: setrlimit(RLIMIT_CPU)");
+	/* Run the very file that was verified, not whatever the path names
+	 * by now. */
+	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+	boxed_die_errno("probe: execveat %s", path);
+}
+
+static char *read_probe(int in, pid_t pid, int *timed_out)
+{
+	struct timespec start, now;
+	size_t len = 0;
+	char *buf = malloc(PROBE_OUTPUT_MAX + 1);
+
+	if (!buf)
+		boxed_die("out of memory");
+	*timed_out = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd pfd = {.fd = in, .events = POLLIN};
+		long waited;
+		ssize_t n;
+		int rc;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited >= PROBE_TIMEOUT_MS) {
+			*timed_out = 1;
+			kill(pid, SIGKILL);
+			break;
+		}
+		rc = poll(&pfd, 1, (int)(PROBE_TIMEOUT_MS - waited));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			boxed_die_errno("poll");
+		if (rc == 0)
+			continue;
+		n = read(in, buf + len, PROBE_OUTPUT_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (len += (size_t)n) == PROBE_OUTPUT_MAX)
+			break;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void parse_probe(const char *path, const char *out, struct boxed_source *src)
+{
+	cJSON *doc = cJSON_Parse(out), *p, *entry;
+	const char *version;
+	size_t n;
+
+	version =
+	    doc ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "version")) : NULL;
+	p = doc ? cJSON_GetObjectItemCaseSensitive(doc, "path") : NULL;
+	if (!version || !cJSON_IsArray(p))
+		boxed_die("%s: ran, but did not print what a Python interpreter prints: %.200s",
+			  path, out);
+	n = strlen(version);
+	if (n == 0 || n >= sizeof(src->version))
+		boxed_die("%s: implausible version '%.60s'", path, version);
+	memcpy(src->version, version, n + 1);
+	cJSON_ArrayForEach(entry, p)
+	{
+		if (!cJSON_IsString(entry))
+			continue;
+		if (src->sys_path_count == BOXED_MANIFEST_SYS_PATH_MAX)
+			break;
+		src->sys_path[src->sys_path_count] = strdup(entry->valuestring);
+		if (!src->sys_path[src->sys_path_count++])
+			boxed_die("out of memory");
+	}
+	cJSON_Delete(doc);
+}
+
+static void probe(struct boxed_setup_ctx *ctx, struct boxed_source *src)
+{
+	boxed_autoclose int lock = -1;
+	boxed_autofree char *out = NULL;
+	unsigned index = 0;
+	int pipefd[2], status, timed_out;
+	uid_t uid;
+	pid_t pid;
+
+	if (ctx->privileged)
+		lock = lock_probe_slot(ctx, &index);
+	uid = boxed_slot_uid(&ctx->cfg, index);
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		boxed_die_errno("pipe2");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		boxed_die_errno("fork");
+	if (pid == 0)
+		probe_child(ctx, src->fd, src->path, uid, pipefd[1]);
+	close(pipefd[1]);
+	out = read_probe(pipefd[0], pid, &timed_out);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			boxed_die_errno("waitpid");
+	if (timed_out)
+		boxed_die("%s: the unprivileged test run did not finish in %d s", src->path,
+			  PROBE_TIMEOUT_MS / 1000);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		boxed_die("%s: the unprivileged test run (uid %u) failed (%s %d): %.300s",
+			  src->path, ctx->privileged ? (unsigned)uid : (unsigned)getuid(),
+			  WIFEXITED(status) ? "exit status" : "signal",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
+	parse_probe(src->path, out, src);
+}
+
+void boxed_setup_source_verify(struct boxed_setup_ctx *ctx, const char *python,
+			       struct boxed_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->fd = -1;
+	open_source(python ? python : DEFAULT_PYTHON, src);
+	audit_source_elf(ctx, src);
+	probe(ctx, src);
+}
+
+void boxed_setup_source_free(struct boxed_source *src)
+{
+	for (size_t i = 0; i < src->sys_path_count; i++)
+		free(src->sys_path[i]);
+	src->sys_path_count = 0;
+	boxed_closep(&src->fd);
+}

@@ -1,0 +1,48 @@
+"""boxed: run an untrusted Python function as a throwaway unprivileged uid.
+
+    >>> from boxed import run
+    >>> from math import sqrt
+    >>> run(sqrt, args=(4,), serializer='json')
+    2.0
+
+Each call runs in a fresh sandbox started by ``boxed-run --python``: its own
+slot uid and gid, no capabilities, no supplementary groups, rlimits,
+Landlock and seccomp, and a wall-clock timeout. The function is named, not
+sent: it is imported inside the sandbox from the caller's ``sys.path``,
+which the sandbox can read only where other users may read. See
+:func:`run`, :class:`Pool` and :mod:`boxed.errors`.
+"""
+
+from .core import MAX_MESSAGE, Result, find_runner, run
+from .errors import (
+    BoxedError,
+    MemoryLimitError,
+    OutputLimitError,
+    RemoteError,
+    RemoteTraceback,
+    RequestTooLargeError,
+    SandboxError,
+    TimeoutError,
+)
+from .pool import Pool
+
+try:
+    from ._installed import VERSION as __version__
+except ImportError:
+    __version__ = "0.1.0"
+
+__all__ = [
+    "run",
+    "Pool",
+    "Result",
+    "find_runner",
+    "MAX_MESSAGE",
+    "BoxedError",
+    "RemoteError",
+    "RemoteTraceback",
+    "TimeoutError",
+    "MemoryLimitError",
+    "OutputLimitError",
+    "SandboxError",
+    "RequestTooLargeError",
+]

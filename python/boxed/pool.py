@@ -1,0 +1,234 @@
+"""Pool: sandboxes started and dropped in advance, one call each."""
+
+import subprocess
+import threading
+import weakref
+
+from .core import (
+    build_request,
+    check_user,
+    find_runner,
+    finish,
+    receive,
+    runner_argv,
+    send,
+    start_error,
+)
+from .errors import SandboxError
+
+__all__ = ["Pool"]
+
+# How often an idle worker is checked for having died on its own.
+_WATCH_INTERVAL = 0.2
+
+
+class _Worker:
+    """One ``boxed-run --python`` waiting for its request: the runner has
+    already locked a slot and started the dropped interpreter, which blocks
+    on the request pipe."""
+
+    __slots__ = ("proc",)
+
+    def __init__(self, argv):
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def deliver(self, request):
+        """Send the request. False when the runner was already gone, so
+        the function did not start and another worker may take it."""
+        return send(self.proc, request)
+
+    def collect(self):
+        return receive(self.proc)
+
+    def discard(self, grace=2.0):
+        """End an unused worker cleanly: an empty request makes the runner
+        refuse it, kill the sandbox and wipe the slot. Killed if slow."""
+        proc = self.proc
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
+        proc.stdin = None
+        try:
+            proc.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        except (OSError, ValueError):
+            proc.kill()
+            proc.wait()
+
+
+def _shutdown(state):
+    with state["cond"]:
+        state["closed"] = True
+        idle = list(state["idle"])
+        state["idle"].clear()
+        state["cond"].notify_all()
+    for worker in idle:
+        worker.discard()
+
+
+class Pool:
+    """Keep ``size`` sandboxes started and dropped in advance.
+
+    Each worker is a ``boxed-run --python`` whose slot is locked and whose
+    interpreter has started, dropped its privileges and waits for one
+    request; a call pays only for the IPC and the function. A worker serves
+    exactly one call and is then replaced in the background: it is never
+    reused, so nothing of one call can reach the next. The wall-clock limit
+    starts when the request is delivered.
+
+    The limits (``timeout``, ``memory``, ``network``, ``output``) are fixed
+    for the pool's workers; a call may lower the timeout further.
+
+    >>> import math
+    >>> with Pool(size=2) as pool:
+    ...     pool.run(math.sqrt, args=(4,))
+    2.0
+
+    ``close()`` (or leaving the ``with`` block) ends the idle workers. A
+    worker that dies while idle is noticed within a fraction of a second,
+    or at the latest when it is picked, and replaced.
+    """
+
+    def __init__(self, size=2, *, timeout=None, memory=None, network=False, output=None,
+                 runner=None):
+        if not isinstance(size, int) or size < 1:
+            raise ValueError("size must be a positive integer, not %r" % (size,))
+        self.size = size
+        self._runner = find_runner(runner)
+        self._argv = runner_argv(self._runner, timeout=timeout, memory=memory,
+                                 network=network, output=output)
+        cond = threading.Condition()
+        self._state = {"cond": cond, "idle": [], "starting": 0, "closed": False,
+                       "error": None}
+        self._cond = cond
+        self._finalizer = weakref.finalize(self, _shutdown, self._state)
+        # The first worker is started here, so that a runner that is
+        # missing or not permitted fails the constructor, not a call.
+        try:
+            first = _Worker(self._argv)
+        except OSError as exc:
+            raise start_error(self._runner, exc) from None
+        self._state["idle"].append(first)
+        self._thread = threading.Thread(target=_maintain, args=(self._state, self._argv,
+                                                                self._runner, size),
+                                        name="boxed-pool", daemon=True)
+        self._thread.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """End the idle workers and stop replacing them. Calls in flight
+        finish; later calls raise SandboxError."""
+        self._finalizer()
+        self._thread.join()
+
+    @property
+    def closed(self):
+        return self._state["closed"]
+
+    def _take(self):
+        state = self._state
+        with self._cond:
+            while True:
+                if state["closed"]:
+                    raise SandboxError("the pool is closed")
+                if state["idle"]:
+                    worker = state["idle"].pop(0)
+                    self._cond.notify_all()
+                    return worker
+                if state["error"] is not None and not state["starting"]:
+                    raise state["error"]
+                self._cond.wait()
+
+    def _dead(self, worker, capture):
+        """A worker that ended before its request was delivered: a runner
+        killed by a signal is replaced silently; one that gave up on its
+        own (not permitted, not set up) raises its error."""
+        if worker.proc.stdin is not None:
+            try:
+                worker.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            worker.proc.stdin = None
+        out, returncode, err = worker.collect()
+        if returncode is not None and returncode < 0:
+            return
+        finish(out, returncode, err, "json", capture)
+        raise SandboxError("boxed-run exited (status %s) before the request" % returncode)
+
+    def run(self, target, args=(), kwargs=None, *, timeout=None, serializer="json",
+            imports=(), capture=False, user="nobody"):
+        """Like :func:`boxed.run`, in one of the pool's ready sandboxes.
+        ``timeout`` can only lower the pool's."""
+        check_user(user)
+        request = build_request(target, args, kwargs, serializer=serializer,
+                                imports=imports, timeout=timeout)
+        while True:
+            worker = self._take()
+            if worker.alive() and worker.deliver(request):
+                break
+            self._dead(worker, capture)
+        out, returncode, err = worker.collect()
+        return finish(out, returncode, err, serializer, capture)
+
+
+def _maintain(state, argv, runner, size):
+    """Keep ``size`` workers idle; drop and replace the ones that die."""
+    cond = state["cond"]
+    while True:
+        with cond:
+            if state["closed"]:
+                return
+            dead = [w for w in state["idle"] if not w.alive()]
+            for worker in dead:
+                state["idle"].remove(worker)
+            missing = size - len(state["idle"]) - state["starting"]
+            if missing <= 0 and not dead:
+                cond.wait(_WATCH_INTERVAL)
+                continue
+            state["starting"] += max(missing, 0)
+        gave_up = False
+        for worker in dead:
+            worker.discard()
+            gave_up = gave_up or worker.proc.returncode >= 0
+        if gave_up:
+            # A runner that exits by itself while idle is refusing to
+            # work (not set up, not permitted): do not spin on it.
+            with cond:
+                state["error"] = SandboxError(
+                    "the pool's runner %s keeps exiting before any request: "
+                    "see `boxed-selftest`" % runner)
+                cond.wait(1.0)
+        started = []
+        for _ in range(max(missing, 0)):
+            try:
+                started.append(_Worker(argv))
+            except OSError as exc:
+                state["error"] = start_error(runner, exc)
+        with cond:
+            state["starting"] -= max(missing, 0)
+            if state["closed"]:
+                leftovers = started
+            else:
+                state["idle"].extend(started)
+                leftovers = []
+                if started:
+                    state["error"] = None
+            cond.notify_all()
+        for worker in leftovers:
+            worker.discard()
+        if not started and missing > 0:
+            with cond:
+                cond.wait(_WATCH_INTERVAL)

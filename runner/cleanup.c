@@ -1,0 +1,229 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "runner.h"
+
+/* Deeper directories are moved up to the top and wiped in a later pass,
+ * so a tree of any depth is removed with a bounded number of open fds. */
+#define WIPE_MAX_DEPTH 32
+#define WIPE_MAX_PASSES 10000
+
+static int open_subdir(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	/* The run may have made its own directory unreadable; it still owns
+	 * it, and so do we. */
+	if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
+/* Remove the entries of dirfd; *moved counts directories moved to topfd
+ * because they sat too deep. */
+static int wipe(int dirfd, int topfd, int depth, unsigned long *moved)
+{
+	DIR *d;
+	struct dirent *e;
+	int dup_fd, rc = 0;
+
+	if (fchmod(dirfd, 0700) != 0)
+		return -1;
+	dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return -1;
+	d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return -1;
+	}
+	rewinddir(d);
+	while (rc == 0 && (errno = 0, e = readdir(d))) {
+		const char *name = e->d_name;
+		int sub;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			rc = -1;
+			break;
+		}
+		if (depth >= WIPE_MAX_DEPTH) {
+			char top_name[64];
+
+			snprintf(top_name, sizeof(top_name), ".boxed-wipe-%lu", ++*moved);
+			if (renameat(dirfd, name, topfd, top_name) != 0)
+				rc = -1;
+			continue;
+		}
+		sub = open_subdir(dirfd, name);
+		if (sub < 0) {
+			rc = -1;
+			break;
+		}
+		rc = wipe(sub, topfd, depth + 1, moved);
+		close(sub);
+		if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+			rc = -1;
+	}
+	if (rc == 0 && errno != 0)
+		rc = -1;
+	closedir(d);
+	return rc;
+}
+
+int boxed_run_wipe_dir(int dirfd)
+{
+	for (int pass = 0; pass < WIPE_MAX_PASSES; pass++) {
+		unsigned long moved = 0;
+
+		if (wipe(dirfd, dirfd, 0, &moved) != 0)
+			return -1;
+		if (moved == 0)
+			return 0;
+	}
+	errno = ELOOP;
+	return -1;
+}
+
+int boxed_run_kill_all(void)
+{
+	/* As the slot uid, kill(-1) reaches exactly the processes of that
+	 * uid. Its return value says nothing useful (it is 0 while any other
+	 * process exists on the host), so a second round catches a child
+	 * whose fork was in flight during the first; the caller checks the
+	 * result by reaping. */
+	for (int round = 0; round < 2; round++) {
+		if (kill(-1, SIGKILL) != 0 && errno != ESRCH)
+			return -1;
+		sched_yield();
+	}
+	return 0;
+}
+
+static void killer(const struct boxed_run_slot *slot)
+{
+	boxed_run_become_slot(slot->uid, getuid(), getgid());
+	if (boxed_run_kill_all() != 0)
+		boxed_die_errno("kill(-1, SIGKILL) as uid %u", (unsigned)slot->uid);
+	_exit(0);
+}
+
+static void record_target(struct boxed_run_super *s, int status, const struct rusage *ru)
+{
+	s->status = status;
+	s->ru = *ru;
+	s->reaped = 1;
+}
+
+/* Reap every child that has exited. Returns 1 when no child is left. */
+static int reap_ready(struct boxed_run_super *s)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	while ((pid = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0)
+		if (pid == s->pid)
+			record_target(s, status, &ru);
+	return pid < 0 && errno == ECHILD;
+}
+
+/* Reap until the killer has exited, then for a little while longer until
+ * no child is left. Returns 1 when none is. */
+static int reap_after(struct boxed_run_super *s, pid_t killer_pid)
+{
+	struct timespec pause = {.tv_nsec = 1000000};
+
+	for (;;) {
+		struct rusage ru;
+		int status;
+		pid_t pid = wait4(-1, &status, __WALL, &ru);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			boxed_die_errno("wait4 (killer %d)", (int)killer_pid);
+		if (pid == s->pid)
+			record_target(s, status, &ru);
+		if (pid == killer_pid)
+			break;
+	}
+	for (int i = 0; i < 50; i++) {
+		if (reap_ready(s))
+			return 1;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* Every process of the run descends from the target, and the supervisor
+ * is a subreaper: an orphan of the run is re-parented to us, never to
+ * init. So "no child left" (ECHILD) proves that no process of the run
+ * survives, and the usual run, whose target exited without leaving
+ * anything behind, needs no killer at all. */
+static int kill_run(struct boxed_run_super *s, const struct boxed_run_slot *slot)
+{
+	if (reap_ready(s))
+		return 0;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		pid_t pid;
+
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0)
+			boxed_die_errno("fork (killer)");
+		if (pid == 0)
+			killer(slot);
+		/* A process of the run shares the killer's uid and can kill it
+		 * first; that only costs another attempt. */
+		if (reap_after(s, pid))
+			return 0;
+	}
+	return -1;
+}
+
+/* The private directory is wiped by the supervisor itself: its effective,
+ * and so its filesystem, uid is the slot's since the fork (see
+ * boxed_run_supervisor_take_euid), every process of the slot uid is dead
+ * by now, and the wipe uses *at() calls that follow no symlink. */
+static int wipe_private_dir(const struct boxed_run_slot *slot)
+{
+	int fd = open(slot->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = boxed_run_wipe_dir(fd);
+	close(fd);
+	return rc;
+}
+
+int boxed_run_cleanup(struct boxed_run_super *s, const struct boxed_run_slot *slot)
+{
+	int rc = kill_run(s, slot);
+
+	if (!s->reaped) {
+		struct rusage ru;
+		int status;
+
+		if (wait4(s->pid, &status, __WALL, &ru) == s->pid)
+			record_target(s, status, &ru);
+	}
+	if (rc != 0)
+		return -1;
+	return wipe_private_dir(slot);
+}

@@ -1,0 +1,403 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "runner.h"
+#include "version.h"
+
+static const char *const outcome_names[] = {
+    [BOXED_RUN_OK] = "ok",
+    [BOXED_RUN_ERROR] = "error",
+    [BOXED_RUN_TIMEOUT] = "timeout",
+    [BOXED_RUN_MEMORY] = "memory",
+    [BOXED_RUN_OUTPUT_LIMIT] = "output-limit",
+    [BOXED_RUN_SIGNAL] = "signal",
+    [BOXED_RUN_SANDBOX_ERROR] = "sandbox-error",
+};
+
+const char *boxed_run_outcome_name(enum boxed_run_outcome o)
+{
+	if ((unsigned)o >= sizeof(outcome_names) / sizeof(outcome_names[0]))
+		return "sandbox-error";
+	return outcome_names[o];
+}
+
+static void degrade(struct boxed_run_hardening *h, const char *why)
+{
+	if (h->ndegraded < BOXED_RUN_DEGRADED_MAX)
+		h->degraded[h->ndegraded++] = why;
+}
+
+void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardening *h)
+{
+	memset(h, 0, sizeof(*h));
+	/* The child dies rather than exec without these two, so a report
+	 * of a run that happened always has them. */
+	h->no_new_privs = 1;
+	h->seccomp = 1;
+	h->landlock_abi = abi > 0 ? abi : 0;
+	if (abi <= 0) {
+		degrade(h, "landlock unavailable: writes are confined only by file permissions");
+		return;
+	}
+	if (abi < 2)
+		degrade(h, "landlock ABI < 2: renames and links across directories not confined");
+	if (abi < 3)
+		degrade(h, "landlock ABI < 3: truncation not confined");
+	if (abi < 4 && no_network)
+		degrade(h, "landlock ABI < 4: TCP not denied by landlock (seccomp still denies "
+			   "sockets)");
+	if (abi < 5)
+		degrade(h, "landlock ABI < 5: ioctl on devices not confined");
+	if (abi < 6)
+		degrade(h, "landlock ABI < 6: signals and abstract unix sockets not scoped (uid "
+			   "isolation still applies)");
+	if (abi > BOXED_RUN_LANDLOCK_ABI_KNOWN)
+		degrade(h, "landlock ABI newer than 7: rights added since are not restricted");
+}
+
+static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, int sig, char *msg,
+					      size_t msglen)
+{
+	int exit_code = WIFEXITED(f->status) ? WEXITSTATUS(f->status) : -1;
+	int rss_near_limit =
+	    f->memory_limit && (uint64_t)f->max_rss_kib * 1024 >= f->memory_limit / 2;
+
+	if (f->python && f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory) {
+		snprintf(msg, msglen, "MemoryError (memory limit %llu bytes)",
+			 (unsigned long long)f->memory_limit);
+		return BOXED_RUN_MEMORY;
+	}
+	/* RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard
+	 * one, a second later, to a process that caught the first. */
+	if (sig == SIGXCPU ||
+	    (sig == SIGKILL && f->cpu_limit && f->cpu_time >= (double)f->cpu_limit)) {
+		snprintf(msg, msglen, "CPU time limit of %llu s reached",
+			 (unsigned long long)f->cpu_limit);
+		return BOXED_RUN_TIMEOUT;
+	}
+	/* RLIMIT_AS makes an allocation fail rather than kill: a program then
+	 * aborts, segfaults or exits non-zero (the kernel's OOM killer would
+	 * SIGKILL it). With half the limit resident at that point, the limit
+	 * is the likely cause. */
+	if ((sig == SIGKILL || sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS ||
+	     (exit_code > 0 && !f->python)) &&
+	    rss_near_limit) {
+		snprintf(msg, msglen, "memory limit of %llu bytes reached (max RSS %ld KiB)",
+			 (unsigned long long)f->memory_limit, f->max_rss_kib);
+		return BOXED_RUN_MEMORY;
+	}
+	if (sig) {
+		snprintf(msg, msglen, "killed by signal %d (%s)%s", sig, strsignal(sig),
+			 sig == SIGXFSZ ? ": file size limit reached" : "");
+		return BOXED_RUN_SIGNAL;
+	}
+	if (f->python) {
+		if (f->result_state == BOXED_RUN_RESULT_OK)
+			return BOXED_RUN_OK;
+		if (f->result_state == BOXED_RUN_RESULT_EXCEPTION) {
+			snprintf(msg, msglen, "the function raised an exception");
+			return BOXED_RUN_ERROR;
+		}
+		snprintf(msg, msglen, "the function exited (status %d) without %s result",
+			 exit_code,
+			 f->result_state == BOXED_RUN_RESULT_BAD ? "a well-formed" : "a");
+		return BOXED_RUN_ERROR;
+	}
+	if (exit_code == 0)
+		return BOXED_RUN_OK;
+	snprintf(msg, msglen, "exited with status %d", exit_code);
+	return BOXED_RUN_ERROR;
+}
+
+enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *exit_code, int *sig,
+					  char *msg, size_t msglen)
+{
+	*exit_code = f->reaped && WIFEXITED(f->status) ? WEXITSTATUS(f->status) : -1;
+	*sig = f->reaped && WIFSIGNALED(f->status) ? WTERMSIG(f->status) : 0;
+	msg[0] = '\0';
+	if (f->setup_failed) {
+		snprintf(msg, msglen, "the sandbox could not be set up");
+		return BOXED_RUN_SANDBOX_ERROR;
+	}
+	if (f->interrupted) {
+		snprintf(msg, msglen, "boxed-run was stopped by signal %d (%s); the run was killed",
+			 f->interrupted, strsignal(f->interrupted));
+		return BOXED_RUN_SANDBOX_ERROR;
+	}
+	if (f->cleanup_failed) {
+		snprintf(msg, msglen, "processes of the slot uid could not all be killed");
+		return BOXED_RUN_SANDBOX_ERROR;
+	}
+	if (f->exec_errno) {
+		snprintf(msg, msglen, "cannot execute the program: %s", strerror(f->exec_errno));
+		return BOXED_RUN_ERROR;
+	}
+	if (f->output_exceeded) {
+		snprintf(msg, msglen, "output passed its limit; the first bytes are kept");
+		return BOXED_RUN_OUTPUT_LIMIT;
+	}
+	if (f->timed_out) {
+		snprintf(msg, msglen, "wall-clock limit reached");
+		return BOXED_RUN_TIMEOUT;
+	}
+	if (!f->reaped) {
+		snprintf(msg, msglen, "the target's exit status was lost");
+		return BOXED_RUN_SANDBOX_ERROR;
+	}
+	return classify_status(f, *sig, msg, msglen);
+}
+
+int boxed_run_exit_status(enum boxed_run_outcome o, int exit_code, int sig, int exec_errno)
+{
+	switch (o) {
+	case BOXED_RUN_OK:
+		return 0;
+	case BOXED_RUN_TIMEOUT:
+		return BOXED_RUN_EXIT_TIMEOUT;
+	case BOXED_RUN_MEMORY:
+		return BOXED_RUN_EXIT_MEMORY;
+	case BOXED_RUN_OUTPUT_LIMIT:
+		return BOXED_RUN_EXIT_OUTPUT;
+	case BOXED_RUN_SIGNAL:
+		return BOXED_RUN_EXIT_SIGNAL_BASE + (sig > 0 && sig < 128 ? sig : 0);
+	case BOXED_RUN_SANDBOX_ERROR:
+		return BOXED_RUN_EXIT_SANDBOX;
+	case BOXED_RUN_ERROR:
+		if (exec_errno)
+			return exec_errno == ENOENT ? BOXED_RUN_EXIT_NOTFOUND
+						    : BOXED_RUN_EXIT_NOEXEC;
+		return exit_code >= 0 ? exit_code : BOXED_RUN_EXIT_SANDBOX;
+	}
+	return BOXED_RUN_EXIT_SANDBOX;
+}
+
+static cJSON *limits_json(const struct boxed_run_report *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "timeout", r->limits.timeout);
+	cJSON_AddNumberToObject(o, "cpu", (double)r->limits.cpu);
+	cJSON_AddNumberToObject(o, "memory", (double)r->limits.memory);
+	cJSON_AddNumberToObject(o, "nproc", (double)r->limits.nproc);
+	cJSON_AddNumberToObject(o, "nofile", (double)r->limits.nofile);
+	cJSON_AddNumberToObject(o, "fsize", (double)r->limits.fsize);
+	cJSON_AddNumberToObject(o, "output", (double)r->limits.output);
+	cJSON_AddBoolToObject(o, "network", r->network);
+	return o;
+}
+
+static cJSON *hardening_json(const struct boxed_run_hardening *h)
+{
+	cJSON *o = cJSON_CreateObject(), *deg;
+
+	if (!o)
+		return NULL;
+	cJSON_AddBoolToObject(o, "no_new_privs", h->no_new_privs);
+	cJSON_AddBoolToObject(o, "seccomp", h->seccomp);
+	cJSON_AddNumberToObject(o, "landlock_abi", h->landlock_abi);
+	deg = cJSON_AddArrayToObject(o, "degraded");
+	for (unsigned i = 0; deg && i < h->ndegraded; i++)
+		cJSON_AddItemToArray(deg, cJSON_CreateString(h->degraded[i]));
+	return o;
+}
+
+static void add_nullable_int(cJSON *o, const char *key, int present, double v)
+{
+	if (present)
+		cJSON_AddNumberToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *boxed_run_report_json(const struct boxed_run_report *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "outcome", boxed_run_outcome_name(r->outcome));
+	add_nullable_int(o, "exit_code", r->exit_code >= 0, r->exit_code);
+	add_nullable_int(o, "signal", r->signal > 0, r->signal);
+	cJSON_AddNumberToObject(o, "wall_time", r->wall_time);
+	cJSON_AddNumberToObject(o, "cpu_time", r->cpu_time);
+	cJSON_AddNumberToObject(o, "max_rss_kib", (double)r->max_rss_kib);
+	cJSON_AddNumberToObject(o, "supervisor_max_rss_kib", (double)r->supervisor_max_rss_kib);
+	add_nullable_int(o, "slot_uid", r->have_slot, r->slot_uid);
+	if (r->message[0]) {
+		char *m = boxed_run_utf8_sanitize(r->message, strlen(r->message));
+
+		cJSON_AddStringToObject(o, "message", m ? m : "");
+		free(m);
+	} else {
+		cJSON_AddNullToObject(o, "message");
+	}
+	cJSON_AddItemToObject(o, "limits", limits_json(r));
+	cJSON_AddItemToObject(o, "hardening", hardening_json(&r->hardening));
+	cJSON_AddStringToObject(o, "version", boxed_version());
+	return o;
+}
+
+static int add_capture(cJSON *o, const char *key, const char *tkey,
+		       const struct boxed_run_capture *c)
+{
+	char *s = boxed_run_utf8_sanitize(c->buf ? c->buf : "", c->buf ? c->len : 0);
+
+	if (!s)
+		return -1;
+	cJSON_AddStringToObject(o, key, s);
+	free(s);
+	cJSON_AddBoolToObject(o, tkey, c->truncated);
+	return 0;
+}
+
+cJSON *boxed_run_response_json(cJSON *result, const struct boxed_run_capture *out,
+			       const struct boxed_run_capture *err,
+			       const struct boxed_run_report *r)
+{
+	cJSON *o = cJSON_CreateObject(), *rep;
+
+	if (!o) {
+		cJSON_Delete(result);
+		return NULL;
+	}
+	cJSON_AddItemToObject(o, "result", result ? result : cJSON_CreateNull());
+	if (add_capture(o, "stdout", "stdout_truncated", out) != 0 ||
+	    add_capture(o, "stderr", "stderr_truncated", err) != 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	rep = boxed_run_report_json(r);
+	if (!rep) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddItemToObject(o, "report", rep);
+	return o;
+}
+
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned lo = 0x80, hi = 0xBF;
+
+	if (c >= 0x01 && c <= 0x7F)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+char *boxed_run_utf8_sanitize(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *out, *p;
+
+	/* At most three output bytes (U+FFFD) per input byte. */
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(u + i, len - i);
+
+		if (n == 0) {
+			memcpy(p, "\xEF\xBF\xBD", 3);
+			p += 3;
+			i++;
+			continue;
+		}
+		memcpy(p, u + i, n);
+		p += n;
+		i += n;
+	}
+	*p = '\0';
+	return out;
+}
+
+static int is_string_member(const cJSON *o, const char *key)
+{
+	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+int boxed_run_result_check(const cJSON *result, int *memory)
+{
+	const cJSON *ok, *exc;
+
+	*memory = 0;
+	if (!cJSON_IsObject(result))
+		return BOXED_RUN_RESULT_BAD;
+	ok = cJSON_GetObjectItemCaseSensitive(result, "ok");
+	if (cJSON_IsTrue(ok)) {
+		const cJSON *payload = cJSON_GetObjectItemCaseSensitive(result, "payload");
+
+		if (cJSON_GetObjectItemCaseSensitive(result, "value"))
+			return BOXED_RUN_RESULT_OK;
+		return cJSON_IsString(payload) ? BOXED_RUN_RESULT_OK : BOXED_RUN_RESULT_BAD;
+	}
+	if (!cJSON_IsFalse(ok))
+		return BOXED_RUN_RESULT_BAD;
+	exc = cJSON_GetObjectItemCaseSensitive(result, "exception");
+	if (!cJSON_IsObject(exc) || !is_string_member(exc, "type") ||
+	    !is_string_member(exc, "message"))
+		return BOXED_RUN_RESULT_BAD;
+	*memory =
+	    strcmp(cJSON_GetObjectItemCaseSensitive(exc, "type")->valuestring, "MemoryError") == 0;
+	return BOXED_RUN_RESULT_EXCEPTION;
+}
+
+void boxed_run_log_line(char *buf, size_t len, uid_t caller, const struct boxed_run_report *r,
+			const char *target)
+{
+	char safe[160];
+	size_t i = 0;
+
+	/* The target comes from the caller: a newline in it would forge a
+	 * second line in the audit trail. */
+	for (; target && target[i] && i < sizeof(safe) - 4; i++) {
+		unsigned char c = (unsigned char)target[i];
+
+		safe[i] = (c < 0x20 || c == 0x7F) ? '?' : (char)c;
+	}
+	if (target && target[i])
+		memcpy(safe + i, "...", 3), i += 3;
+	safe[i] = '\0';
+	if (r->have_slot)
+		snprintf(buf, len, "caller=%u slot_uid=%u target=%s outcome=%s duration=%.3f",
+			 (unsigned)caller, (unsigned)r->slot_uid, safe,
+			 boxed_run_outcome_name(r->outcome), r->wall_time);
+	else
+		snprintf(buf, len, "caller=%u slot_uid=none target=%s outcome=%s duration=%.3f",
+			 (unsigned)caller, safe, boxed_run_outcome_name(r->outcome), r->wall_time);
+}

@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "fsutil.h"
+#include "runner.h"
+
+/* In relay mode the supervisor keeps only this much of stderr, for the
+ * report's message when setup fails. */
+#define RELAY_KEEP 1024
+#define CHUNK 16384
+
+int boxed_run_wait_exec(int status_fd, int *exec_errno)
+{
+	char buf[1 + sizeof(int)];
+	size_t got = 0;
+
+	*exec_errno = 0;
+	while (got < sizeof(buf)) {
+		ssize_t n = read(status_fd, buf + got, sizeof(buf) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == 0)
+		return 0;
+	if (buf[0] == 'E' && got == sizeof(buf)) {
+		memcpy(exec_errno, buf + 1, sizeof(int));
+		return 2;
+	}
+	return 1;
+}
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void keep(struct boxed_run_capture *c, const char *data, size_t n, size_t limit)
+{
+	size_t room = limit > c->len ? limit - c->len : 0, take = n < room ? n : room;
+	char *grown;
+
+	if (take == 0)
+		return;
+	grown = realloc(c->buf, c->len + take + 1);
+	if (!grown) {
+		c->truncated = 1;
+		return;
+	}
+	c->buf = grown;
+	memcpy(c->buf + c->len, data, take);
+	c->len += take;
+	c->buf[c->len] = '\0';
+}
+
+/* One read from a stream. Returns 1 when the stream passed its bound. */
+static int read_stream(struct boxed_run_super *s, int *fd, struct boxed_run_capture *c,
+		       size_t *seen, size_t limit, int relay_fd)
+{
+	char buf[CHUNK];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+	size_t allowed;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	allowed = *seen < limit ? limit - *seen : 0;
+	if ((size_t)n < allowed)
+		allowed = (size_t)n;
+	/* A reader that went away (EPIPE; SIGPIPE is ignored) only loses the
+	 * relayed copy: the run goes on and is still bounded. */
+	if (relay_fd >= 0 && allowed > 0)
+		(void)!boxed_write_all(relay_fd, buf, allowed);
+	keep(c, buf, allowed, !s->relay ? limit : (c == &s->err ? RELAY_KEEP : 0));
+	*seen += (size_t)n;
+	if (*seen > limit) {
+		c->truncated = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void read_result(struct boxed_run_super *s)
+{
+	char buf[CHUNK];
+	ssize_t n = read(s->result_fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0 && s->result.len + (size_t)n <= s->result_limit) {
+		keep(&s->result, buf, (size_t)n, s->result_limit);
+		return;
+	}
+	/* EOF, an error, or a result larger than max_message: in the last
+	 * case the result is marked and ignored, and the child gets EPIPE. */
+	if (n > 0)
+		s->result.truncated = 1;
+	close(s->result_fd);
+	s->result_fd = -1;
+}
+
+static void write_request(struct boxed_run_super *s)
+{
+	ssize_t n =
+	    write(s->request_fd, s->request + s->request_off, s->request_len - s->request_off);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0)
+		s->request_off += (size_t)n;
+	if (n < 0 || s->request_off == s->request_len) {
+		close(s->request_fd);
+		s->request_fd = -1;
+		/* The wall clock of a Python run starts at delivery. */
+		clock_gettime(CLOCK_MONOTONIC, &s->start);
+	}
+}
+
+static int read_signal(struct boxed_run_super *s)
+{
+	struct signalfd_siginfo si;
+
+	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	s->interrupted = (int)si.ssi_signo;
+	return 1;
+}
+
+static struct timespec remaining(const struct boxed_run_super *s, int *expired)
+{
+	struct timespec now, ts;
+	double left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = s->timeout - seconds_between(&s->start, &now);
+	*expired = left <= 0;
+	if (left < 0)
+		left = 0;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	return ts;
+}
+
+enum { P_PID, P_OUT, P_ERR, P_RESULT, P_REQUEST, P_SIG, P_COUNT };
+
+static int add_fd(struct pollfd *pfd, int *idx, int *n, int slot, int fd, short events)
+{
+	idx[slot] = -1;
+	if (fd < 0)
+		return 0;
+	pfd[*n] = (struct pollfd){.fd = fd, .events = events};
+	idx[slot] = (*n)++;
+	return 1;
+}
+
+static int ready(const struct pollfd *pfd, const int *idx, int slot)
+{
+	return idx[slot] >= 0 && pfd[idx[slot]].revents;
+}
+
+void boxed_run_supervise(struct boxed_run_super *s)
+{
+	while (!s->exited) {
+		struct pollfd pfd[P_COUNT];
+		int idx[P_COUNT], n = 0, expired;
+		struct timespec ts = remaining(s, &expired);
+
+		if (expired) {
+			s->timed_out = 1;
+			break;
+		}
+		add_fd(pfd, idx, &n, P_PID, s->pidfd, POLLIN);
+		add_fd(pfd, idx, &n, P_OUT, s->out_fd, POLLIN);
+		add_fd(pfd, idx, &n, P_ERR, s->err_fd, POLLIN);
+		add_fd(pfd, idx, &n, P_RESULT, s->result_fd, POLLIN);
+		add_fd(pfd, idx, &n, P_REQUEST, s->request_fd, POLLOUT);
+		add_fd(pfd, idx, &n, P_SIG, s->sig_fd, POLLIN);
+		if (ppoll(pfd, (nfds_t)n, &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			boxed_die_errno("ppoll");
+		}
+		if (ready(pfd, idx, P_SIG) && read_signal(s))
+			break;
+		if (ready(pfd, idx, P_OUT) && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
+							  s->output_limit, s->relay ? 1 : -1)) {
+			s->output_exceeded = 1;
+			break;
+		}
+		if (ready(pfd, idx, P_ERR) && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
+							  s->output_limit, s->relay ? 2 : -1)) {
+			s->output_exceeded = 1;
+			break;
+		}
+		if (ready(pfd, idx, P_RESULT))
+			read_result(s);
+		if (ready(pfd, idx, P_REQUEST))
+			write_request(s);
+		if (ready(pfd, idx, P_PID))
+			s->exited = 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->end);
+}
+
+static void set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+void boxed_run_drain(struct boxed_run_super *s)
+{
+	/* Every process that could hold a write end is dead by now, so these
+	 * reads end; non-blocking all the same, so that a pipe end that leaked
+	 * somewhere cannot hang the supervisor. */
+	if (s->out_fd >= 0)
+		set_nonblocking(s->out_fd);
+	if (s->err_fd >= 0)
+		set_nonblocking(s->err_fd);
+	if (s->result_fd >= 0)
+		set_nonblocking(s->result_fd);
+	while (s->out_fd >= 0 || s->err_fd >= 0 || s->result_fd >= 0) {
+		int before = (s->out_fd >= 0) + (s->err_fd >= 0) + (s->result_fd >= 0);
+		size_t o = s->out_seen, e = s->err_seen, r = s->result.len;
+
+		if (s->out_fd >= 0 && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
+						  s->output_limit, s->relay ? 1 : -1))
+			s->output_exceeded = 1;
+		if (s->err_fd >= 0 && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
+						  s->output_limit, s->relay ? 2 : -1))
+			s->output_exceeded = 1;
+		if (s->result_fd >= 0)
+			read_result(s);
+		if (before == (s->out_fd >= 0) + (s->err_fd >= 0) + (s->result_fd >= 0) &&
+		    o == s->out_seen && e == s->err_seen && r == s->result.len)
+			break; /* nothing more without blocking */
+		if (s->output_exceeded)
+			break;
+	}
+	if (s->out_fd >= 0)
+		close(s->out_fd);
+	if (s->err_fd >= 0)
+		close(s->err_fd);
+	if (s->result_fd >= 0)
+		close(s->result_fd);
+	s->out_fd = s->err_fd = s->result_fd = -1;
+}

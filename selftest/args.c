@@ -1,0 +1,120 @@
+#include <getopt.h>
+#include <string.h>
+
+#include "die.h"
+#include "selftest.h"
+
+const char boxed_selftest_usage[] =
+    "usage: boxed-selftest [--json] [--verbose] [--only NAME]... [--control]\n"
+    "       boxed-selftest --list | --help | --version\n"
+    "\n"
+    "Prove that this host's boxed installation isolates: each probe runs inside\n"
+    "a real sandbox through the installed boxed-run and checks the kernel's answer.\n"
+    "\n"
+    "  --json         a JSON report instead of TAP\n"
+    "  --verbose      YAML diagnostics for passing probes too\n"
+    "  --only NAME    run only this probe (repeatable)\n"
+    "  --control      run the isolation probes without the sandbox: each must\n"
+    "                 detect the missing isolation\n"
+    "  --list         list the probes\n"
+    "  -h, --help     this text\n"
+    "  -V, --version  the version\n"
+    "\n"
+    "Exit status: 0 all passed, 1 a probe failed, 2 could not run.\n";
+
+enum { OPT_JSON = 256, OPT_ONLY, OPT_CONTROL, OPT_LIST, OPT_PROBE };
+
+static const struct option options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"verbose", no_argument, NULL, 'v'},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"control", no_argument, NULL, OPT_CONTROL},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"probe", required_argument, NULL, OPT_PROBE},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int set_mode(struct boxed_selftest_args *a, enum boxed_selftest_mode m, char *err,
+		    size_t errlen)
+{
+	if (a->mode != BOXED_SELFTEST_RUN && a->mode != m)
+		return boxed_errf(err, errlen, "--control, --list and --probe exclude each other");
+	a->mode = m;
+	return 0;
+}
+
+enum boxed_selftest_parse_result boxed_selftest_parse_args(int argc, char **argv,
+							   struct boxed_selftest_args *a, char *err,
+							   size_t errlen)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = BOXED_SELFTEST_RUN;
+	optind = 0; /* reset getopt, so tests can parse several times */
+	opterr = 0;
+	/* "+": stop at the first non-option, so a probe's arguments stay its own. */
+	while ((c = getopt_long(argc, argv, "+vhV", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		case 'v':
+			a->verbose = 1;
+			break;
+		case OPT_ONLY:
+			if (a->only_count == BOXED_SELFTEST_MAX_ONLY) {
+				boxed_errf(err, errlen, "--only: at most %d names",
+					   BOXED_SELFTEST_MAX_ONLY);
+				return BOXED_SELFTEST_PARSE_ERROR;
+			}
+			a->only[a->only_count++] = optarg;
+			break;
+		case OPT_CONTROL:
+			if (set_mode(a, BOXED_SELFTEST_CONTROL, err, errlen))
+				return BOXED_SELFTEST_PARSE_ERROR;
+			break;
+		case OPT_LIST:
+			if (set_mode(a, BOXED_SELFTEST_LIST, err, errlen))
+				return BOXED_SELFTEST_PARSE_ERROR;
+			break;
+		case OPT_PROBE:
+			if (set_mode(a, BOXED_SELFTEST_PROBE, err, errlen))
+				return BOXED_SELFTEST_PARSE_ERROR;
+			a->probe = optarg;
+			break;
+		case 'h':
+			a->mode = BOXED_SELFTEST_HELP;
+			return BOXED_SELFTEST_PARSE_OK;
+		case 'V':
+			a->mode = BOXED_SELFTEST_VERSION;
+			return BOXED_SELFTEST_PARSE_OK;
+		default:
+			boxed_errf(err, errlen, "unknown option or missing argument: %s",
+				   argv[optind - 1]);
+			return BOXED_SELFTEST_PARSE_ERROR;
+		}
+	}
+	if (a->mode == BOXED_SELFTEST_PROBE) {
+		a->probe_argc = argc - optind;
+		a->probe_argv = argv + optind;
+		return BOXED_SELFTEST_PARSE_OK;
+	}
+	if (optind < argc) {
+		boxed_errf(err, errlen, "unexpected argument: %s", argv[optind]);
+		return BOXED_SELFTEST_PARSE_ERROR;
+	}
+	return BOXED_SELFTEST_PARSE_OK;
+}
+
+int boxed_selftest_selected(const struct boxed_selftest_args *a, const char *name)
+{
+	if (a->only_count == 0)
+		return 1;
+	for (size_t i = 0; i < a->only_count; i++)
+		if (strcmp(a->only[i], name) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,24 @@
+# Helpers shared by tests/integration/t-run-*.sh; sourced after lib.sh.
+
+# A directory every user can read, removed at exit.
+RUN_TMP=$(mktemp -d /tmp/boxed-run-test.XXXXXX)
+chmod 0755 "$RUN_TMP"
+trap 'rm -rf "$RUN_TMP"' EXIT
+
+PY=/usr/bin/python3
+
+# run_json [RUNNER OPTIONS] -- PROGRAM...: the caller runs boxed-run --json.
+run_json() { as_caller "$BOXED_RUN" --json "$@"; }
+
+# jget JSON EXPR: evaluate a Python expression on the parsed object d.
+jget() { printf '%s' "$1" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" 2>/dev/null; }
+
+# probe CODE: run Python code in the sandbox, print its stdout.
+probe() { as_caller "$BOXED_RUN" --nproc 4 -- "$PY" -I -S -c "$1" 2>&1; }
+
+# slot_procs: live (non-zombie) processes whose real uid is a slot uid (a
+# supervisor has only its effective uid set to its slot's).
+slot_procs() {
+	ps -eo ruid=,stat=,pid=,comm= | awk -v lo="$BOXED_UID_BASE" -v n="$BOXED_SLOT_COUNT" \
+		'$1 >= lo && $1 < lo + n && $2 !~ /^Z/'
+}

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Must hold 4: limits end a run with the right outcome, and nothing of the
+# run survives it.
+. tests/integration/lib.sh
+. tests/integration/run-lib.sh
+
+# Wall clock: an infinite loop ends as timeout within 100 ms of 0.5 s.
+start=$(date +%s%N)
+rep=$(run_json --timeout 0.5 -- "$PY" -I -S -c 'while True: pass')
+rc=$?
+end=$(date +%s%N)
+check_eq "infinite loop: outcome timeout" timeout "$(jget "$rep" 'd["report"]["outcome"]')"
+check_eq "infinite loop: exit status 124" 124 "$rc"
+wall=$(jget "$rep" 'd["report"]["wall_time"]')
+check "timeout: report wall_time $wall s is within [0.5, 0.6)" \
+	"$PY" -c "import sys; w=float(sys.argv[1]); sys.exit(not (0.5 <= w < 0.6))" "$wall"
+elapsed_ms=$(((end - start) / 1000000))
+check "timeout: the whole runner took $elapsed_ms ms (< 600 incl. setup and cleanup)" test "$elapsed_ms" -lt 600
+
+# CPU limit.
+rep=$(run_json --cpu 1 --timeout 10 -- "$PY" -I -S -c 'while True: pass')
+check_eq "CPU limit: outcome timeout" timeout "$(jget "$rep" 'd["report"]["outcome"]')"
+check_match "CPU limit: the message says CPU" 'CPU' "$(jget "$rep" 'd["report"]["message"]')"
+
+# Memory.
+rep=$(run_json --memory 128M -- "$PY" -I -S -c '
+a = []
+while True:
+	a.append(bytearray(4 << 20))')
+check_eq "memory hog: outcome memory" memory "$(jget "$rep" 'd["report"]["outcome"]')"
+check_eq "memory hog: the limit is reported" 134217728 "$(jget "$rep" 'd["report"]["limits"]["memory"]')"
+rep=$(run_json --memory 64M -- "$PY" -I -S -c 'print(len(bytearray(1 << 20)))')
+check_eq "a program within the memory limit: ok" ok "$(jget "$rep" 'd["report"]["outcome"]')"
+
+# Fork bomb: contained by RLIMIT_NPROC, the host unaffected.
+as_caller "$BOXED_RUN" --nproc 16 --timeout 2 -- "$PY" -I -S -c '
+import os
+while True:
+	try:
+		os.fork()
+	except OSError:
+		pass' >/dev/null 2>&1 &
+bomb=$!
+peak=0
+for _ in $(seq 15); do
+	sleep 0.1
+	n=$(slot_procs | wc -l)
+	[ "$n" -gt "$peak" ] && peak=$n
+done
+check "fork bomb: at most 16 processes of the slot uid at any time (peak $peak)" test "$peak" -le 16
+check "fork bomb: it did fork" test "$peak" -ge 2
+check "fork bomb: the caller can still start processes meanwhile" as_caller /bin/true
+wait "$bomb"
+check_eq "fork bomb: exits as timeout (124)" 124 "$?"
+check_eq "fork bomb: no process of a slot uid survives" "" "$(slot_procs)"
+
+# Output flood: the first N bytes are kept.
+rep=$(run_json --output 1000 -- "$PY" -I -S -c 'import sys; sys.stdout.write("x" * 100000); sys.stdout.flush()')
+check_eq "output flood: outcome output-limit" output-limit "$(jget "$rep" 'd["report"]["outcome"]')"
+check_eq "output flood: exactly the first 1000 bytes kept" "1000 True True" \
+	"$(jget "$rep" 'len(d["stdout"]), set(d["stdout"]) == {"x"}, d["stdout_truncated"]' | tr -d '(),')"
+out=$(as_caller "$BOXED_RUN" --output 1000 -- "$PY" -I -S -c 'import sys; sys.stdout.write("y" * 100000)' | wc -c)
+check_eq "output flood relayed: 1000 bytes reach the caller" 1000 "$out"
+rep=$(run_json --output 1000 -- "$PY" -I -S -c 'import sys; sys.stderr.write("e" * 1000)')
+check_eq "exactly N bytes is not a flood" "ok 1000" "$(jget "$rep" 'd["report"]["outcome"], len(d["stderr"])' | tr -d "(),'")"
+
+# A double-forked daemon is killed when the run ends.
+start=$(date +%s%N)
+rep=$(run_json --nproc 4 -- "$PY" -I -S -c '
+import os, time
+if os.fork() == 0:
+	os.setsid()
+	if os.fork() == 0:
+		os.close(1); os.close(2)
+		time.sleep(60)
+	os._exit(0)
+time.sleep(0.2)
+print("parent done")')
+end=$(date +%s%N)
+check_eq "daemon: the run itself is ok" ok "$(jget "$rep" 'd["report"]["outcome"]')"
+check "daemon: the runner did not wait for it ($(((end - start) / 1000000)) ms)" test $(((end - start) / 1000000)) -lt 5000
+check_eq "daemon: no process of a slot uid survives" "" "$(slot_procs)"
+
+# A daemon that keeps stdout open does not hang the runner either.
+rep=$(run_json --nproc 4 --timeout 5 -- "$PY" -I -S -c '
+import os, time
+if os.fork() == 0:
+	time.sleep(60)
+print("bye")')
+check_eq "daemon holding stdout: run is ok, output kept" "ok bye" \
+	"$(jget "$rep" 'd["report"]["outcome"], d["stdout"].strip()' | tr -d "(),'")"
+check_eq "daemon holding stdout: nothing survives" "" "$(slot_procs)"
+
+# The private directory is wiped after the run.
+rep=$(run_json -- /bin/sh -c 'echo data > leftover; echo "$HOME"')
+dir=$(jget "$rep" 'd["stdout"].strip()')
+check_eq "private directory is empty after the run" "" "$(ls -A "$dir" 2>&1)"
+
+# File size limit.
+rep=$(run_json --fsize 4096 -- /bin/sh -c 'exec head -c 100000 /dev/zero > big')
+check_eq "fsize: a larger file ends the run by SIGXFSZ" "signal 25" \
+	"$(jget "$rep" 'd["report"]["outcome"], d["report"]["signal"]' | tr -d "(),'")"
+finish

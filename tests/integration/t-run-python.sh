@@ -1,0 +1,78 @@
+#!/bin/bash
+# Python-function mode (docs/protocol.md) through the installed runner,
+# interpreter and bootstrap, as the real caller.
+. tests/integration/lib.sh
+. tests/integration/run-lib.sh
+
+if [ ! -e "$BOXED_PKGLIBDIR/bootstrap.py" ] || [ ! -e "$BOXED_PKGLIBDIR/python_boxed" ]; then
+	skip "no installed interpreter or bootstrap in $BOXED_PKGLIBDIR"
+	finish
+fi
+
+# call [RUNNER OPTIONS] REQUEST-JSON: one request, prints the response.
+call() {
+	local req=${*: -1}
+	printf '%s' "$req" | as_caller "$BOXED_RUN" --python "${@:1:$#-1}"
+}
+
+resp=$(call '{"target": "math.sqrt", "args": [4]}')
+rc=$?
+check_eq "math.sqrt(4): exit 0" 0 "$rc"
+check_eq "math.sqrt(4): outcome ok, value 2.0 (a float, relayed as written)" "ok 2.0 float" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"], type(d["result"]["value"]).__name__' | tr -d "(),'")"
+check_eq "the wall clock is short" True "$(jget "$resp" 'd["report"]["wall_time"] < 2')"
+
+resp=$(call '{"target": "math.sqrt", "args": [-1]}')
+check_eq "exception: outcome error, type and message carried" "error False ValueError math domain error" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["ok"], d["result"]["exception"]["type"], d["result"]["exception"]["message"]' | tr -d "(),'")"
+
+resp=$(call '{"target": "builtins.print", "args": ["{\"ok\": true, \"value\": 42}"]}')
+check_eq "printing a forged result does not forge it" "None True" \
+	"$(jget "$resp" 'd["result"]["value"], "42" in d["stdout"]' | tr -d "(),'")"
+
+resp=$(call '{"target": "os._exit", "args": [3]}')
+check_eq "exit without a result: outcome error, result null" "error None" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]' | tr -d "(),'")"
+
+start=$(date +%s%N)
+resp=$(call --timeout 0.5 '{"target": "time.sleep", "args": [30]}')
+end=$(date +%s%N)
+check_eq "sleep(30) with --timeout 0.5: timeout, no result" "timeout None" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]' | tr -d "(),'")"
+check "timeout: the runner returned within 1.5 s ($(((end - start) / 1000000)) ms)" test $(((end - start) / 1000000)) -lt 1500
+resp=$(call '{"target": "time.sleep", "args": [30], "timeout": 0.3}')
+check_eq "the request's timeout lowers the limit" "timeout 0.3" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["report"]["limits"]["timeout"]' | tr -d "(),'")"
+
+resp=$(call --memory 256M '{"target": "builtins.bytearray", "args": [1099511627776]}')
+check_eq "MemoryError: outcome memory" memory "$(jget "$resp" 'd["report"]["outcome"]')"
+
+resp=$(call --output 1000 '{"target": "builtins.print", "args": ["'"$(printf 'x%.0s' $(seq 3000))"'"]}')
+check_eq "printing past --output: output-limit, first 1000 bytes kept" "output-limit 1000 True" \
+	"$(jget "$resp" 'd["report"]["outcome"], len(d["stdout"]), d["stdout_truncated"]' | tr -d "(),'")"
+
+resp=$(call '{"target": "os.getuid"}')
+uid=$(jget "$resp" 'd["result"]["value"]')
+check "the function runs as a slot uid ($uid)" test "$uid" -ge "$BOXED_UID_BASE" -a "$uid" -lt $((BOXED_UID_BASE + BOXED_SLOT_COUNT))
+
+resp=$(call '{"target": "os.listdir", "args": ["/proc/self/fd"]}')
+check_eq "only fds 0-4 (and the listing's own) can be open" True \
+	"$(jget "$resp" 'all(0 <= int(f) <= 5 for f in d["result"]["value"])')"
+
+resp=$(printf '%s' '{"target": "os.getenv", "args": ["PYTHONPATH"]}' |
+	setpriv --reuid="$BOXED_CALLER" --regid="$BOXED_CALLER" --init-groups --inh-caps=-all -- \
+		env -i PATH=/usr/bin:/bin PYTHONPATH=/tmp LD_PRELOAD=/nonexistent.so "$BOXED_RUN" --python)
+check_eq "the caller's PYTHONPATH does not arrive" None "$(jget "$resp" 'd["result"]["value"]')"
+
+install -d -m 0755 "$RUN_TMP/mods"
+printf 'def triple(x):\n    return 3 * x\n' >"$RUN_TMP/mods/boxedmod.py"
+chmod 0644 "$RUN_TMP/mods/boxedmod.py"
+resp=$(call '{"target": "boxedmod.triple", "args": [14], "sys_path": ["'"$RUN_TMP/mods"'"]}')
+check_eq "sys_path entries of the request are importable" 42 "$(jget "$resp" 'd["result"]["value"]')"
+
+resp=$(call 'not json')
+rc=$?
+check_eq "a request that is not JSON: exit 125" 125 "$rc"
+check_eq "a request that is not JSON: sandbox-error" sandbox-error "$(jget "$resp" 'd["report"]["outcome"]')"
+check_eq "no process of a slot uid survives" "" "$(slot_procs)"
+finish

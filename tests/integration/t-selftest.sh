@@ -1,0 +1,134 @@
+#!/bin/bash
+# boxed-selftest against the real staged installation: it passes as root
+# and as a caller, its control run detects every unsandboxed probe, and
+# three real breakages each fail the probe that names them.
+. tests/integration/lib.sh
+
+st_out=$(mktemp)
+legacy=/usr/bin/python_boxed
+planted=
+restore() {
+	[ -n "$planted" ] && rm -f "$legacy"
+	chmod go-w "$BOXED_CONFIG" 2>/dev/null
+	rm -f "$st_out"
+}
+trap restore EXIT
+
+# selftest_as WHO ARGS...: run it, keep the output, return its status.
+selftest() {
+	local rc=0
+	"$@" >"$st_out" 2>&1 || rc=$?
+	return $rc
+}
+
+# Probes reported not ok, one name a line.
+not_ok_names() { sed -n 's/^not ok [0-9]* - //p' "$st_out"; }
+
+# --- it passes: as root, then as a caller in the group ---------------------
+t0=$(date +%s.%N)
+rc=0
+selftest "$BOXED_SELFTEST" || rc=$?
+t1=$(date +%s.%N)
+check_eq "as root: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || diag "$(cat "$st_out")"
+check_match "as root: TAP 14 header" '^TAP version 14$' "$(head -1 "$st_out")"
+check_eq "as root: no probe not ok" "" "$(not_ok_names)"
+check_match "as root: the sandboxed probes ran" '^ok [0-9]+ - signals-ptrace-proc$' "$(cat "$st_out")"
+check_match "as root: the audit findings are included" '^ok [0-9]+ - audit:' "$(cat "$st_out")"
+secs=$(echo "$t1 - $t0" | bc)
+diag "selftest as root took $secs s"
+check "as root: under 15 s ($secs s)" test "$(echo "$secs < 15" | bc)" = 1
+check_eq "as root: the throwaway caller is removed" "" "$(getent passwd | grep '^boxed-st-' || true)"
+
+rc=0
+selftest as_caller "$BOXED_SELFTEST" || rc=$?
+check_eq "as caller: exit 0" 0 "$rc"
+check_eq "as caller: no probe not ok" "" "$(not_ok_names)"
+[ "$rc" = 0 ] || diag "$(cat "$st_out")"
+check_match "as caller: the re-escalation probe ran" '^ok [0-9]+ - re-escalation' "$(cat "$st_out")"
+check_match "as caller: --control skips capabilities, with the reason" \
+	'^ok [0-9]+ - capabilities # SKIP .*root' "$(as_caller "$BOXED_SELFTEST" --control 2>&1)"
+
+rc=0
+selftest "$BOXED_SELFTEST" --json || rc=$?
+check_eq "--json: exit 0" 0 "$rc"
+check_eq "--json: valid JSON, ok true" "True" \
+	"$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ok"])' "$st_out" 2>&1)"
+
+# --- control: every isolation probe detects the unsandboxed case ----------
+rc=0
+selftest "$BOXED_SELFTEST" --control || rc=$?
+check_eq "--control as root: exit 0 (every probe detected)" 0 "$rc"
+[ "$rc" = 0 ] || diag "$(cat "$st_out")"
+check_eq "--control: 12 isolation probes, all ok" 12 "$(grep -c '^ok [0-9]* - ' "$st_out")"
+check_eq "--control: none passes unsandboxed" "" "$(not_ok_names)"
+check_match "--control: each says what it detected" 'detected: ' "$("$BOXED_SELFTEST" --control --verbose --only fds)"
+
+# --- breakage 1: the runner without its capabilities ------------------------
+setcap -r "$BOXED_RUN"
+rc=0
+selftest "$BOXED_SELFTEST" || rc=$?
+check_eq "caps stripped: exit 1" 1 "$rc"
+names=$(not_ok_names)
+for p in identity capabilities no-new-privs caller-files limit-memory audit:runner-caps; do
+	check_match "caps stripped: $p fails" "^$p\$" "$names"
+done
+check_match "caps stripped: fail-closed still passes (the runner refuses)" \
+	'^ok [0-9]+ - fail-closed$' "$(cat "$st_out")"
+check_match "caps stripped: the diagnostic says why" \
+	'message: .*sandbox-error: .*capabilities' "$(cat "$st_out")"
+"$BOXED_SETUP" install >/dev/null 2>&1
+rc=0
+selftest "$BOXED_SELFTEST" --only identity || rc=$?
+check_eq "caps restored: identity passes again" 0 "$rc"
+
+# --- breakage 2: a group-writable configuration ----------------------------
+chmod g+w "$BOXED_CONFIG"
+rc=0
+selftest "$BOXED_SELFTEST" || rc=$?
+chmod g-w "$BOXED_CONFIG"
+check_eq "config g+w: exit 1" 1 "$rc"
+check_match "config g+w: the config probe fails" '^config$' "$(not_ok_names)"
+check_match "config g+w: the message names the config" "message: .*$BOXED_CONFIG.*group" "$(cat "$st_out")"
+check_match "config g+w: the fix is printed" 'fix: .*chmod' "$(cat "$st_out")"
+
+# --- breakage 3: a legacy python_boxed with cap_setuid ---------------------
+if [ -e "$legacy" ]; then
+	skip "legacy python_boxed: $legacy already exists, not touching it"
+else
+	planted=1
+	cp /usr/bin/python3.11 "$legacy" && setcap cap_setuid+ep "$legacy"
+	rc=0
+	selftest "$BOXED_SELFTEST" || rc=$?
+	rm -f "$legacy"
+	planted=
+	check_eq "legacy python_boxed: exit 1" 1 "$rc"
+	check_match "legacy python_boxed: the audit probe for interpreter caps fails" \
+		'^audit:interpreter-caps$' "$(not_ok_names)"
+	check_match "legacy python_boxed: the message names the file and the fix" \
+		"message: .*$legacy.*cap_setuid" "$(grep -A4 '^not ok [0-9]* - audit:interpreter-caps' "$st_out")"
+	check_match "legacy python_boxed: the fix is printed" 'fix: "boxed-setup migrate-legacy' \
+		"$(grep -A5 '^not ok [0-9]* - audit:interpreter-caps' "$st_out")"
+fi
+
+# --- interrupted: the throwaway caller and the stage still go ---------------
+"$BOXED_SELFTEST" >/dev/null 2>&1 &
+st_pid=$!
+sleep 0.15
+kill -TERM "$st_pid" 2>/dev/null
+rc=0
+wait "$st_pid" || rc=$?
+check_match "SIGTERM: exit 2 (or done already: 0)" '^(0|2)$' "$rc"
+check_eq "SIGTERM: no throwaway user left" "" "$(getent passwd | grep '^boxed-st-' || true)"
+check_eq "SIGTERM: no throwaway group left" "" "$(getent group | grep '^boxed-st-' || true)"
+check_eq "SIGTERM: no stage directory left" "" "$(ls -d /tmp/boxed-selftest.* 2>/dev/null || true)"
+
+# --- refusals: exit 2 ------------------------------------------------------
+rc=0
+as_other "$BOXED_SELFTEST" >/dev/null 2>&1 || rc=$?
+check_eq "a user outside the group: exit 2" 2 "$rc"
+rc=0
+"$BOXED_SELFTEST" --only no-such-probe >/dev/null 2>&1 || rc=$?
+check_eq "an unknown probe: exit 2" 2 "$rc"
+
+finish

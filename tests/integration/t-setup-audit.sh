@@ -1,0 +1,61 @@
+#!/bin/bash
+# audit re-checks what install guarantees and fails on each way it can be
+# broken afterwards; install repairs each one.
+. tests/integration/lib.sh
+. tests/integration/setup-lib.sh
+
+r=$(stage_root audit)
+trap 'rm -rf "$r"' EXIT
+# A source of our own, so that it can be "upgraded".
+src=$r/src/python3
+mkdir -p "$r/src"
+cp /usr/bin/python3.11 "$src"
+check "staged install from $src" "$BOXED_SETUP" install --root "$r" --python "$src"
+audit() { "$BOXED_SETUP" audit --root "$r" 2>&1; }
+check "audit of the fresh install exits 0" audit
+
+# broken DESCRIPTION REGEX: audit exits 1 and prints REGEX; install repairs.
+broken() {
+	local out rc
+	out=$(audit)
+	rc=$?
+	check_eq "$1: audit exits 1" 1 "$rc"
+	check_match "$1: audit says so" "$2" "$out"
+	check "$1: install repairs it" "$BOXED_SETUP" install --root "$r" --python "$src"
+	out=$(audit)
+	rc=$?
+	check_eq "$1: audit exits 0 again" 0 "$rc"
+	[ "$rc" -eq 0 ] || diag "$out"
+}
+
+printf 'x' >>"$src"
+broken "source upgraded" "^ERROR +stale .*STALE: $src changed since it was pinned"
+
+setcap -r "$r$BOXED_RUN"
+broken "runner lost its capabilities" "^ERROR +runner-caps .*carries no capabilities"
+
+setcap cap_setuid,cap_setgid,cap_sys_admin+ep "$r$BOXED_RUN"
+broken "runner with a wider set" "^CRITICAL +runner-caps .*expected exactly cap_setuid,cap_setgid=ep"
+
+chmod 4750 "$r$BOXED_RUN"
+broken "runner made setuid" "^CRITICAL +runner-mode .*set-id bit"
+
+chmod 0755 "$r$BOXED_RUN"
+broken "runner executable by all" "^ERROR +runner-mode .*expected root:$BOXED_GROUP 0750"
+
+printf 'x' >>"$r$BOXED_PKGLIBDIR/python_boxed"
+broken "copy modified" "^ERROR +interpreter-sha256 .*differs from the manifest"
+
+chown "$BOXED_OTHER" "$r$BOXED_STATEDIR/slots/3"
+broken "slot dir given away" "^ERROR +statedir .*slots/3: is [0-9]+:[0-9]+ 0700, expected"
+
+chmod 0666 "$r$BOXED_CONFIG"
+out=$(audit)
+check_eq "world-writable config: audit exits 1" 1 "$?"
+check_match "world-writable config: audit names it" "^ERROR +config .*writable by others" "$out"
+chmod 0644 "$r$BOXED_CONFIG"
+
+check "audit --json is valid JSON" sh -c "'$BOXED_SETUP' audit --root '$r' --json | /usr/bin/python3 -m json.tool"
+rm -f "$r$BOXED_STATEDIR/manifest.json"
+check_match "no manifest: audit says to install" "^ERROR +manifest .*run boxed-setup install" "$(audit)"
+finish

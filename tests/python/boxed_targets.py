@@ -1,0 +1,99 @@
+"""Functions the tests run in the sandbox. The sandbox imports this module
+by name from the caller's sys.path, so the directory it sits in must be
+readable by other users."""
+
+import os
+import sys
+import time
+
+counter = 0
+
+
+def add(a, b=0):
+    return a + b
+
+
+def echo(*args, **kwargs):
+    return [list(args), kwargs]
+
+
+class CustomError(Exception):
+    pass
+
+
+def raise_custom(message):
+    raise CustomError(message)
+
+
+def raise_key(key):
+    return {}[key]
+
+
+def raise_oserror(path):
+    return open(path)
+
+
+def exit_program(code):
+    sys.exit(code)
+
+
+def chatty(text):
+    print(text)
+    print("to stderr: " + text, file=sys.stderr)
+    return len(text)
+
+
+def shout(n):
+    sys.stdout.write("x" * n)
+    return n
+
+
+def forge():
+    """Write a response that claims success to stdout, and exit without a
+    result."""
+    fake = b'{"result": {"ok": true, "value": 42}, "stdout": "", "stderr": "", ' \
+        b'"report": {"outcome": "ok"}}\n'
+    os.write(1, fake)
+    os.write(1, b'{"ok": true, "value": 42}\n')
+    os._exit(0)
+
+
+def unpicklable():
+    import threading
+
+    return threading.Lock()
+
+
+def a_set():
+    return {1, 2, 3}
+
+
+def imported(name):
+    return name in sys.modules
+
+
+def slow_uid(seconds):
+    time.sleep(seconds)
+    return os.getuid()
+
+
+def uid_while_sleeping(seconds):
+    """The uid, and the interval during which this run held it."""
+    start = time.time()
+    time.sleep(seconds)
+    return [os.getuid(), start, time.time()]
+
+
+def bump():
+    """State that would leak if a sandbox served two calls."""
+    global counter
+    counter += 1
+    return [counter, os.getpid()]
+
+
+def identity(x):
+    return x
+
+
+def length(x):
+    return len(x)

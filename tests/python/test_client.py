@@ -1,0 +1,280 @@
+"""The client's pure parts: naming the target, building the request,
+serializers, and turning canned responses into values and exceptions. No
+runner is started: subprocess.Popen is replaced by a failure."""
+
+import functools
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+import boxed
+from boxed import core
+
+import boxed_targets
+
+
+@pytest.fixture
+def no_process(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a process was started")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+
+
+def response(result=None, outcome="ok", message=None, stdout="", stderr="", **limits):
+    return json.dumps({
+        "result": result, "stdout": stdout, "stderr": stderr,
+        "stdout_truncated": False, "stderr_truncated": False,
+        "report": {"outcome": outcome, "message": message,
+                   "limits": dict({"timeout": 5, "memory": 536870912, "output": 65536},
+                                  **limits)},
+    }).encode()
+
+
+# -- naming the target -------------------------------------------------------
+
+def test_names_of_module_functions():
+    assert core.target_name(math.sqrt) == "math.sqrt"
+    assert core.target_name(os.path.join) == os.path.join.__module__ + ".join"
+    assert core.target_name(len) == "builtins.len"
+    assert core.target_name(dict.fromkeys) == "builtins.dict.fromkeys"
+    assert core.target_name(boxed_targets.add) == "boxed_targets.add"
+    assert core.target_name(boxed_targets.CustomError) == "boxed_targets.CustomError"
+    assert core.target_name("os.getuid") == "os.getuid"
+
+
+def nested():
+    def inner():
+        pass
+    return inner
+
+
+@pytest.mark.parametrize("target", [lambda: 1, nested(), [].append,
+                                    functools.partial(len), "sqrt", "os;x", 42],
+                         ids=["lambda", "nested", "bound", "partial", "undotted",
+                              "not-a-name", "not-callable"])
+def test_unnameable_targets_raise_typeerror_before_any_process(target, no_process):
+    with pytest.raises(TypeError):
+        boxed.run(target)
+
+
+def test_main_function_without_a_file_is_refused(monkeypatch, no_process):
+    main = type(sys)("__main__")
+    exec("def f():\n    return 1\n", main.__dict__)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with pytest.raises(TypeError, match="__main__"):
+        boxed.run(main.f)
+
+
+def test_main_function_of_a_script_is_named_by_its_path(monkeypatch, tmp_path):
+    script = tmp_path / "my_script.py"
+    script.write_text("def f():\n    return 1\n")
+    main = type(sys)("__main__")
+    main.__file__ = str(script)
+    exec(script.read_text(), main.__dict__)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert core.target_name(main.f, [str(tmp_path)]) == "my_script.f"
+    with pytest.raises(TypeError, match="__main__"):
+        core.target_name(main.f, ["/nonexistent"])
+
+
+# -- the request ----------------------------------------------------------------
+
+def test_request_shape():
+    req = json.loads(core.build_request(math.sqrt, (4,), serializer="json",
+                                        imports=["decimal"], timeout=2))
+    assert req["target"] == "math.sqrt"
+    assert req["args"] == [4] and req["kwargs"] == {}
+    assert req["imports"] == ["decimal"] and req["timeout"] == 2.0
+    assert req["serializer"] == "json" and "payload" not in req
+    assert os.path.abspath(os.path.dirname(boxed_targets.__file__)) in req["sys_path"]
+
+
+def test_non_json_arguments_fail_before_any_process(no_process):
+    with pytest.raises(TypeError, match="JSON"):
+        boxed.run(boxed_targets.identity, args=({1, 2},))
+    with pytest.raises(TypeError, match="JSON"):
+        boxed.run(boxed_targets.identity, args=(float("nan"),))
+
+
+def test_unserializable_pickle_arguments_fail_before_any_process(no_process):
+    with pytest.raises(TypeError, match="pickle"):
+        boxed.run(boxed_targets.identity, args=(lambda: 1,), serializer="pickle")
+
+
+def test_huge_arguments_fail_before_any_process(no_process):
+    with pytest.raises(boxed.RequestTooLargeError, match="max_message"):
+        boxed.run(boxed_targets.length, args=("x" * (boxed.MAX_MESSAGE + 1),))
+    assert issubclass(boxed.RequestTooLargeError, ValueError)
+
+
+def test_pickle_payload():
+    import base64
+    import pickle
+
+    req = json.loads(core.build_request(boxed_targets.identity, (b"\x00",),
+                                        serializer="pickle"))
+    assert "args" not in req
+    assert pickle.loads(base64.b64decode(req["payload"])) == ((b"\x00",), {})
+
+
+def test_unknown_serializer_and_user(no_process):
+    with pytest.raises(ValueError, match="serializer"):
+        boxed.run(math.sqrt, args=(4,), serializer="marshal")
+    with pytest.raises(ValueError, match="user"):
+        boxed.run(math.sqrt, args=(4,), user="root")
+
+
+def test_missing_serializer_says_what_to_install(monkeypatch, no_process):
+    monkeypatch.setitem(sys.modules, "dill", None)  # import dill -> ImportError
+    with pytest.raises(ImportError, match="apt install python3-dill"):
+        boxed.run(math.sqrt, args=(4,), serializer="dill")
+
+
+def test_runner_argv():
+    argv = core.runner_argv("/r", timeout=0.5, memory="256M", output=1000)
+    assert argv == ["/r", "--python", "--wait", "--timeout", "0.5", "--memory", "256M",
+                    "--output", "1000", "--no-network"]
+    assert "--no-network" not in core.runner_argv("/r", network=True)
+    with pytest.raises(ValueError):
+        core.runner_argv("/r", timeout=0)
+
+
+def test_runner_lookup_order(monkeypatch):
+    monkeypatch.setenv("BOXED_RUN", "/from/env")
+    assert boxed.find_runner() == "/from/env"
+    assert boxed.find_runner("/explicit") == "/explicit"
+    monkeypatch.delenv("BOXED_RUN")
+    monkeypatch.setitem(sys.modules, "boxed._installed", type(sys)("boxed._installed"))
+    sys.modules["boxed._installed"].RUNNER = "/installed/boxed-run"
+    assert boxed.find_runner() == "/installed/boxed-run"
+
+
+# -- the response ------------------------------------------------------------------
+
+def test_value_and_output():
+    value, resp = core.interpret(response({"ok": True, "value": 2.0}, stdout="hi"), 0, b"")
+    assert value == 2.0 and resp["stdout"] == "hi"
+
+
+def test_builtin_exception_is_the_same_type_with_remote_traceback():
+    exc = {"type": "KeyError", "module": "builtins", "message": "'k'", "args": ["k"],
+           "traceback": "Traceback ...\nKeyError: 'k'\n"}
+    with pytest.raises(KeyError) as info:
+        core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
+    assert info.value.args == ("k",)
+    assert isinstance(info.value.__cause__, boxed.RemoteTraceback)
+    assert "KeyError: 'k'" in str(info.value.__cause__)
+    assert info.value.remote_traceback.startswith("Traceback")
+
+
+def test_oserror_keeps_its_subclass():
+    exc = {"type": "FileNotFoundError", "module": "builtins", "args": [2, "No such file"],
+           "message": "[Errno 2] No such file", "traceback": ""}
+    with pytest.raises(FileNotFoundError) as info:
+        core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
+    assert info.value.errno == 2
+
+
+def test_custom_and_base_exceptions_are_remote_errors():
+    exc = {"type": "CustomError", "module": "mod", "message": "boom", "traceback": "tb"}
+    with pytest.raises(boxed.RemoteError) as info:
+        core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
+    assert (info.value.type_name, info.value.module, info.value.message) == (
+        "CustomError", "mod", "boom")
+    assert "mod.CustomError: boom" in str(info.value)
+    # A SystemExit of the function must not end the caller.
+    exc = {"type": "SystemExit", "module": "builtins", "message": "3", "args": [3]}
+    with pytest.raises(boxed.RemoteError):
+        core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
+
+
+@pytest.mark.parametrize("outcome,cls", [("timeout", boxed.TimeoutError),
+                                         ("memory", boxed.MemoryLimitError),
+                                         ("output-limit", boxed.OutputLimitError),
+                                         ("signal", boxed.RemoteError),
+                                         ("error", boxed.RemoteError),
+                                         ("sandbox-error", boxed.SandboxError)])
+def test_outcomes(outcome, cls):
+    with pytest.raises(cls) as info:
+        core.interpret(response(None, outcome, "why", stdout="partial"),
+                       125 if outcome == "sandbox-error" else 0, b"")
+    assert isinstance(info.value, boxed.BoxedError)
+    assert info.value.stdout == "partial" and info.value.report["outcome"] == outcome
+
+
+def test_error_classes():
+    assert issubclass(boxed.TimeoutError, TimeoutError)
+    assert issubclass(boxed.MemoryLimitError, MemoryError)
+    for cls in (boxed.RemoteError, boxed.TimeoutError, boxed.MemoryLimitError,
+                boxed.OutputLimitError, boxed.SandboxError):
+        assert issubclass(cls, boxed.BoxedError)
+
+
+def test_sandbox_error_carries_the_runners_message_and_a_remedy():
+    with pytest.raises(boxed.SandboxError) as info:
+        core.interpret(response(None, "sandbox-error",
+                                "cap_setuid is not permitted: capabilities lost"), 125, b"")
+    assert "capabilities lost" in str(info.value) and "boxed-setup install" in str(info.value)
+
+
+def test_runner_refusing_a_large_request():
+    with pytest.raises(boxed.RequestTooLargeError):
+        core.interpret(response(None, "sandbox-error",
+                                "reading the request: larger than max_message"), 125, b"")
+
+
+def test_no_response_is_a_sandbox_error():
+    with pytest.raises(boxed.SandboxError, match="no response.*went wrong"):
+        core.interpret(b"", 125, b"boxed-run: went wrong\n")
+
+
+def test_a_json_result_never_unpickles():
+    import base64
+    import pickle
+
+    forged = {"ok": True, "payload": base64.b64encode(pickle.dumps(1)).decode()}
+    with pytest.raises(boxed.BoxedError, match="not JSON"):
+        core.interpret(response(forged), 0, b"", "json")
+
+
+def test_printed_output_is_delivered_or_captured(capsys):
+    assert core.finish(response({"ok": True, "value": 1}, stdout="out\n", stderr="err\n"),
+                       0, b"", "json", False) == 1
+    assert capsys.readouterr() == ("out\n", "err\n")
+    got = core.finish(response({"ok": True, "value": 1}, stdout="out\n", stderr="err\n"),
+                      0, b"", "json", True)
+    assert got == boxed.Result(1, "out\n", "err\n")
+    assert capsys.readouterr() == ("", "")
+
+
+# -- talking to the runner process ---------------------------------------------
+
+def test_response_is_taken_without_waiting_for_the_runner_to_exit():
+    import time
+
+    proc = subprocess.Popen(["/bin/sh", "-c", 'cat >/dev/null; echo \'{"x": 1}\'; sleep 5'],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert core.send(proc, b"request")
+        start = time.monotonic()
+        out, returncode, err = core.receive(proc)
+        assert time.monotonic() - start < 3
+        assert (out, returncode, err) == (b'{"x": 1}\n', None, b"")
+    finally:
+        proc.kill()
+
+
+def test_without_a_complete_response_stderr_and_status_are_read():
+    proc = subprocess.Popen(["/bin/sh", "-c", "printf partial; echo oops >&2; exit 3"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    core.send(proc, b"x" * (1 << 20))  # the runner is gone: no BrokenPipeError
+    assert core.receive(proc) == (b"partial", 3, b"oops\n")
+    with pytest.raises(boxed.SandboxError, match="exit status 3.*oops"):
+        core.interpret(b"partial", 3, b"oops\n")

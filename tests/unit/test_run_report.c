@@ -1,0 +1,288 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "check_main.h"
+#include "../../runner/runner.h"
+
+static struct boxed_run_report sample(void)
+{
+	struct boxed_run_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = BOXED_RUN_OK;
+	r.exit_code = 0;
+	r.wall_time = 0.5;
+	r.cpu_time = 0.25;
+	r.max_rss_kib = 9120;
+	r.supervisor_max_rss_kib = 1800;
+	r.have_slot = 1;
+	r.slot_uid = 1879048193;
+	r.limits.timeout = 5;
+	r.limits.memory = 536870912;
+	r.limits.nproc = 1;
+	r.network = 1;
+	boxed_run_hardening_plan(7, 0, &r.hardening);
+	return r;
+}
+
+START_TEST(report_fields)
+{
+	struct boxed_run_report r = sample();
+	cJSON *o = boxed_run_report_json(&r), *h;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "outcome")->valuestring, "ok");
+	ck_assert_double_eq(cJSON_GetObjectItem(o, "exit_code")->valuedouble, 0);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "signal")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "message")));
+	ck_assert_double_eq(cJSON_GetObjectItem(o, "slot_uid")->valuedouble, 1879048193.0);
+	ck_assert_double_eq(cJSON_GetObjectItem(o, "wall_time")->valuedouble, 0.5);
+	ck_assert_double_eq(cJSON_GetObjectItem(o, "max_rss_kib")->valuedouble, 9120);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "limits"), "network")));
+	h = cJSON_GetObjectItem(o, "hardening");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "no_new_privs")));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "seccomp")));
+	ck_assert_double_eq(cJSON_GetObjectItem(h, "landlock_abi")->valuedouble, 7);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(h, "degraded")), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "version")->valuestring, BOXED_VERSION);
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(report_sandbox_error)
+{
+	struct boxed_run_report r = sample();
+	cJSON *o;
+
+	r.outcome = BOXED_RUN_SANDBOX_ERROR;
+	r.exit_code = -1;
+	r.have_slot = 0;
+	strcpy(r.message, "bad \xff byte");
+	o = boxed_run_report_json(&r);
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "outcome")->valuestring, "sandbox-error");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "exit_code")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "slot_uid")));
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "message")->valuestring, "bad \xEF\xBF\xBD byte");
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(degradation_listed)
+{
+	struct boxed_run_hardening h;
+
+	boxed_run_hardening_plan(0, 1, &h);
+	ck_assert_int_eq(h.landlock_abi, 0);
+	ck_assert_uint_eq(h.ndegraded, 1);
+	ck_assert_ptr_nonnull(strstr(h.degraded[0], "landlock unavailable"));
+	boxed_run_hardening_plan(3, 1, &h);
+	ck_assert_uint_eq(h.ndegraded, 3); /* net, ioctl, scoping */
+	boxed_run_hardening_plan(3, 0, &h);
+	ck_assert_uint_eq(h.ndegraded, 2);
+	boxed_run_hardening_plan(6, 1, &h);
+	ck_assert_uint_eq(h.ndegraded, 0);
+	boxed_run_hardening_plan(9, 0, &h);
+	ck_assert_uint_eq(h.ndegraded, 1);
+	ck_assert_ptr_nonnull(strstr(h.degraded[0], "newer"));
+}
+END_TEST
+
+START_TEST(response_shape)
+{
+	struct boxed_run_report r = sample();
+	struct boxed_run_capture out = {.buf = "hi\x80\n", .len = 4, .truncated = 1};
+	struct boxed_run_capture err = {.buf = "a\0b", .len = 3};
+	cJSON *result = cJSON_Parse("{\"ok\":true,\"value\":2.0}");
+	cJSON *o = boxed_run_response_json(result, &out, &err, &r);
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "result"), "ok")));
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "stdout")->valuestring, "hi\xEF\xBF\xBD\n");
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "stderr")->valuestring, "a\xEF\xBF\xBD"
+									"b");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "stdout_truncated")));
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(o, "stderr_truncated")));
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(o, "report"));
+	cJSON_Delete(o);
+	o = boxed_run_response_json(NULL, &out, &err, &r);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "result")));
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(utf8)
+{
+	char *s;
+
+	s = boxed_run_utf8_sanitize("\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80", 10);
+	ck_assert_str_eq(s, "\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80");
+	free(s);
+	s = boxed_run_utf8_sanitize("\xC0\xAF", 2); /* overlong '/' */
+	ck_assert_str_eq(s, "\xEF\xBF\xBD\xEF\xBF\xBD");
+	free(s);
+	s = boxed_run_utf8_sanitize("\xED\xA0\x80", 3); /* surrogate */
+	ck_assert_str_eq(s, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+	free(s);
+	s = boxed_run_utf8_sanitize("\xE2\x82", 2); /* truncated */
+	ck_assert_str_eq(s, "\xEF\xBF\xBD\xEF\xBF\xBD");
+	free(s);
+	s = boxed_run_utf8_sanitize("", 0);
+	ck_assert_str_eq(s, "");
+	free(s);
+}
+END_TEST
+
+static int check_result(const char *json, int *memory)
+{
+	cJSON *r = cJSON_Parse(json);
+	int state = boxed_run_result_check(r, memory);
+
+	cJSON_Delete(r);
+	return state;
+}
+
+START_TEST(result_shapes)
+{
+	int mem;
+
+	ck_assert_int_eq(check_result("{\"ok\":true,\"value\":null}", &mem), BOXED_RUN_RESULT_OK);
+	ck_assert_int_eq(check_result("{\"ok\":true,\"payload\":\"AA==\"}", &mem),
+			 BOXED_RUN_RESULT_OK);
+	ck_assert_int_eq(check_result("{\"ok\":true}", &mem), BOXED_RUN_RESULT_BAD);
+	ck_assert_int_eq(check_result("{\"ok\":1,\"value\":1}", &mem), BOXED_RUN_RESULT_BAD);
+	ck_assert_int_eq(check_result("[1]", &mem), BOXED_RUN_RESULT_BAD);
+	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":{\"type\":\"ValueError\","
+				      "\"message\":\"x\"}}",
+				      &mem),
+			 BOXED_RUN_RESULT_EXCEPTION);
+	ck_assert_int_eq(mem, 0);
+	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":{\"type\":\"MemoryError\","
+				      "\"message\":\"\"}}",
+				      &mem),
+			 BOXED_RUN_RESULT_EXCEPTION);
+	ck_assert_int_eq(mem, 1);
+	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":\"boom\"}", &mem),
+			 BOXED_RUN_RESULT_BAD);
+	ck_assert_int_eq(boxed_run_result_check(NULL, &mem), BOXED_RUN_RESULT_BAD);
+}
+END_TEST
+
+static enum boxed_run_outcome classify(struct boxed_run_facts *f, int *code, int *sig)
+{
+	char msg[256];
+
+	return boxed_run_classify(f, code, sig, msg, sizeof(msg));
+}
+
+START_TEST(classification)
+{
+	struct boxed_run_facts f = {.reaped = 1, .memory_limit = 64u << 20, .cpu_limit = 5};
+	int code, sig;
+
+	f.status = 0;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_OK);
+	ck_assert_int_eq(code, 0);
+	f.status = 3 << 8;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	ck_assert_int_eq(code, 3);
+	f.status = SIGSEGV; /* little RSS: a plain crash */
+	f.max_rss_kib = 1000;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SIGNAL);
+	ck_assert_int_eq(sig, SIGSEGV);
+	ck_assert_int_eq(code, -1);
+	f.max_rss_kib = 40000; /* above half of 64 MiB */
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	f.status = 1 << 8;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	f.status = SIGKILL; /* with most of the limit resident: the OOM killer */
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	f.max_rss_kib = 10; /* a plain kill -9 */
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SIGNAL);
+	f.status = SIGXCPU;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	f.status = SIGKILL;
+	f.cpu_time = 6.0;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	f.timed_out = 1;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	f.output_exceeded = 1;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_OUTPUT_LIMIT);
+	f.setup_failed = 1;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
+}
+END_TEST
+
+START_TEST(classification_python)
+{
+	struct boxed_run_facts f = {.reaped = 1, .python = 1, .memory_limit = 64u << 20};
+	int code, sig;
+
+	f.result_state = BOXED_RUN_RESULT_OK;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_OK);
+	f.result_state = BOXED_RUN_RESULT_NONE;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	f.result_state = BOXED_RUN_RESULT_BAD;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	f.result_state = BOXED_RUN_RESULT_EXCEPTION;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	f.result_memory = 1;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	f.result_memory = 0;
+	f.status = 1 << 8; /* exit 1 with big RSS but a result: still the result's word */
+	f.max_rss_kib = 60000;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	f.exec_errno = 0;
+	f.interrupted = SIGTERM;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
+}
+END_TEST
+
+START_TEST(exit_statuses)
+{
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_OK, 0, 0, 0), 0);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_ERROR, 7, 0, 0), 7);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_ERROR, -1, 0, ENOENT), 127);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_ERROR, -1, 0, EACCES), 126);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_TIMEOUT, -1, 9, 0), 124);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_SANDBOX_ERROR, -1, 0, 0), 125);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_SIGNAL, -1, SIGSEGV, 0), 128 + SIGSEGV);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_MEMORY, -1, 9, 0), 122);
+	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_OUTPUT_LIMIT, -1, 9, 0), 123);
+}
+END_TEST
+
+START_TEST(log_line)
+{
+	struct boxed_run_report r = sample();
+	char line[512];
+
+	boxed_run_log_line(line, sizeof(line), 1000, &r, "/bin/evil\nfake line");
+	ck_assert_str_eq(line, "caller=1000 slot_uid=1879048193 target=/bin/evil?fake line "
+			       "outcome=ok duration=0.500");
+	ck_assert_ptr_null(strchr(line, '\n'));
+}
+END_TEST
+
+static Suite *run_report_suite(void)
+{
+	Suite *s = suite_create("run_report");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, report_fields);
+	tcase_add_test(tc, report_sandbox_error);
+	tcase_add_test(tc, degradation_listed);
+	tcase_add_test(tc, response_shape);
+	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, result_shapes);
+	tcase_add_test(tc, classification);
+	tcase_add_test(tc, classification_python);
+	tcase_add_test(tc, exit_statuses);
+	tcase_add_test(tc, log_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+BOXED_CHECK_MAIN(run_report_suite)
