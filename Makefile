@@ -39,6 +39,11 @@ BUILD ?= build
 PKGS := libcap libelf libcjson libseccomp libmd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The runner, the only privileged binary, loads as few libraries as it can:
+# every one is code mapped into it and startup time of every run. Its
+# seccomp filter is compiled at build time (tools/seccomp-gen).
+LIBS_boxed-run := $(shell pkg-config --libs libcap libcjson 2>/dev/null)
+SECCOMP_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
@@ -51,7 +56,7 @@ WARN_CFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes \
 OPT_CFLAGS ?= -O2 -g
 SAN_CFLAGS ?=
 CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT_CFLAGS) $(WARN_CFLAGS) $(HARDEN_CFLAGS) \
-	$(SAN_CFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+	$(SAN_CFLAGS) -Ilib -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(HARDEN_LDFLAGS) $(SAN_CFLAGS) -Wl,--as-needed $(LDFLAGS)
 
 # The layout is compiled in: no input from a caller of the privileged runner
@@ -93,18 +98,29 @@ $(BUILD)/$(2).a: $$(patsubst %.c,$(BUILD)/%.o,$$(filter-out $(2)/main.c,$$(sort 
 	@rm -f $$@
 	ar rcs $$@ $$^
 $(BUILD)/$(1): $(BUILD)/$(2)/main.o $(BUILD)/$(2).a $(BUILD)/libboxed.a
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(or $$(LIBS_$(1)),$$(PKG_LIBS))
 endef
 $(eval $(call program_rule,boxed-setup,installer))
 $(eval $(call program_rule,boxed-run,runner))
 $(eval $(call program_rule,boxed-selftest,selftest))
 PROGRAM_ARCHIVES := $(PROGRAM_DIRS:%=$(BUILD)/%.a)
 
+# The runner's seccomp filter: runner/filter.c's rules, compiled to BPF by
+# libseccomp on the build host (so the build must be native).
+SECCOMP_FILTER := $(BUILD)/gen/seccomp-filter.h
+$(BUILD)/tools/seccomp-gen.o: CFLAGS_ALL += -Irunner
+$(BUILD)/tools/seccomp-gen: $(BUILD)/tools/seccomp-gen.o $(BUILD)/runner/filter.o $(BUILD)/libboxed.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SECCOMP_LIBS)
+$(SECCOMP_FILTER): $(BUILD)/tools/seccomp-gen
+	@mkdir -p $(dir $@)
+	$< $@
+$(BUILD)/runner/drop.o $(BUILD)/tests/test_run_filter: $(SECCOMP_FILTER)
+
 # Each tests/unit/test_NAME.c is one Check binary; other .c files in
 # tests/unit/ are helpers linked into all of them.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPER_SRCS:%.c=$(BUILD)/%.o) $(PROGRAM_ARCHIVES) $(BUILD)/libboxed.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) $(CHECK_CFLAGS) -Itests/unit -o $@ $^ \
+	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) $(CHECK_CFLAGS) -Itests/unit -o $@ $(filter-out %.h,$^) \
 		$(LDFLAGS_ALL) $(PKG_LIBS) $(CHECK_LIBS)
 
 # The ELF-audit fixtures, and the rule that gives their test their path.

@@ -7,26 +7,23 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/landlock.h>
-#include <sched.h>
-#include <seccomp.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "die.h"
 #include "runner.h"
+#include "seccomp-filter.h"
 
 /* Landlock constants newer than the build host's linux/landlock.h. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -483,119 +480,22 @@ static void apply_landlock(int abi, int no_network, int private_dir, const char 
 	close(ruleset);
 }
 
-static void deny(scmp_filter_ctx ctx, int nr, const char *name)
-{
-	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-
-	if (rc != 0)
-		boxed_die("seccomp_rule_add(%s): %s", name, strerror(-rc));
-}
-
-static void deny_flag(scmp_filter_ctx ctx, int nr, const char *name, unsigned arg,
-		      unsigned long flag)
-{
-	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-				  SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, flag, flag));
-
-	if (rc != 0)
-		boxed_die("seccomp_rule_add(%s, flag %#lx): %s", name, flag, strerror(-rc));
-}
-
-#define DENY(ctx, sys) deny(ctx, SCMP_SYS(sys), #sys)
-
-/* A new user namespace is how an unprivileged uid becomes "root"
- * somewhere: it hands out every capability inside it and exposes kernel
- * code (mount, netfilter, ...) that is otherwise root-only. It is also the
- * only namespace such a uid can create: every other CLONE_NEW* needs
- * CAP_SYS_ADMIN over the current user namespace, which the slot uid never
- * has, unless combined with CLONE_NEWUSER in the same call. */
-static void seccomp_namespaces(scmp_filter_ctx ctx)
-{
-	int rc;
-
-	deny_flag(ctx, SCMP_SYS(clone), "clone", 0, CLONE_NEWUSER);
-	deny_flag(ctx, SCMP_SYS(unshare), "unshare", 0, CLONE_NEWUSER);
-	DENY(ctx, setns);
-	/* clone3 passes its flags in memory, out of a filter's sight: ENOSYS
-	 * makes glibc fall back to clone(), whose flags are checked above. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (rc != 0)
-		boxed_die("seccomp_rule_add(clone3): %s", strerror(-rc));
-}
-
-static void seccomp_network(scmp_filter_ctx ctx)
-{
-	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-				  SCMP_A0(SCMP_CMP_NE, AF_UNIX));
-
-	if (rc != 0)
-		boxed_die("seccomp_rule_add(socket): %s", strerror(-rc));
-}
-
-/* A deny list on top of uid isolation: these calls reach kernel code that
- * has been a steady source of privilege escalations, or inspect other
- * processes. EPERM rather than a kill: programs probe for io_uring, bpf
- * or userfaultfd and fall back when refused, and a kill would turn such a
- * probe into a crash without making the sandbox any tighter. */
+/* The filter of runner/filter.c, compiled at build time (tools/seccomp-gen).
+ * no_new_privs is already set, which is what lets an unprivileged process
+ * install it. */
 static void apply_seccomp(int no_network)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc;
+	struct sock_fprog prog = {
+	    .len = no_network ? sizeof(boxed_filter_no_network) / sizeof(struct sock_filter)
+			      : sizeof(boxed_filter_network) / sizeof(struct sock_filter),
+	    .filter = (struct sock_filter *)(no_network ? boxed_filter_no_network
+							: boxed_filter_network),
+	};
 
-	if (!ctx)
-		boxed_die("seccomp_init failed");
-	/* A 32-bit or x32 system call would bypass a filter written for the
-	 * native numbers. */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc != 0)
-		boxed_die("seccomp_attr_set(BADARCH): %s", strerror(-rc));
-	DENY(ctx, ptrace);
-	DENY(ctx, process_vm_readv);
-	DENY(ctx, process_vm_writev);
-	DENY(ctx, bpf);
-	DENY(ctx, perf_event_open);
-	DENY(ctx, userfaultfd);
-	DENY(ctx, keyctl);
-	DENY(ctx, add_key);
-	DENY(ctx, request_key);
-	DENY(ctx, io_uring_setup);
-	DENY(ctx, io_uring_enter);
-	DENY(ctx, io_uring_register);
-	DENY(ctx, mount);
-	DENY(ctx, umount2);
-	DENY(ctx, pivot_root);
-	DENY(ctx, move_mount);
-	DENY(ctx, open_tree);
-	DENY(ctx, fsopen);
-	DENY(ctx, fsconfig);
-	DENY(ctx, fsmount);
-	DENY(ctx, fspick);
-	DENY(ctx, mount_setattr);
-	DENY(ctx, kexec_load);
-	DENY(ctx, kexec_file_load);
-	DENY(ctx, init_module);
-	DENY(ctx, finit_module);
-	DENY(ctx, delete_module);
-	DENY(ctx, acct);
-	DENY(ctx, swapon);
-	DENY(ctx, swapoff);
-	/* Terminal injection, should a terminal fd ever reach the run. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-			      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
-	if (rc != 0)
-		boxed_die("seccomp_rule_add(ioctl): %s", strerror(-rc));
-	seccomp_namespaces(ctx);
-	if (no_network)
-		seccomp_network(ctx);
-	rc = seccomp_load(ctx);
-	if (rc != 0)
-		boxed_die("seccomp_load: %s", strerror(-rc));
-	seccomp_release(ctx);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		boxed_die_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
-		boxed_die("seccomp filter mode is not active after seccomp_load");
+		boxed_die("seccomp filter mode is not active after loading the filter");
 }
 
 __attribute__((noreturn)) static void exec_target(const struct boxed_run_plan *p,

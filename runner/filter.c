@@ -1,0 +1,145 @@
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "die.h"
+#include "filter.h"
+
+struct rules {
+	scmp_filter_ctx ctx;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void add(struct rules *r, int errno_value, int nr, const char *name, unsigned nargs,
+		const struct scmp_arg_cmp *arg)
+{
+	int rc;
+
+	if (r->failed)
+		return;
+	rc = nargs ? seccomp_rule_add_array(r->ctx, SCMP_ACT_ERRNO(errno_value), nr, nargs, arg)
+		   : seccomp_rule_add(r->ctx, SCMP_ACT_ERRNO(errno_value), nr, 0);
+	if (rc != 0) {
+		boxed_errf(r->err, r->errlen, "seccomp_rule_add(%s): %s", name, strerror(-rc));
+		r->failed = 1;
+	}
+}
+
+#define DENY(r, sys) add(r, EPERM, SCMP_SYS(sys), #sys, 0, NULL)
+
+static void deny_if(struct rules *r, int nr, const char *name, struct scmp_arg_cmp cmp)
+{
+	add(r, EPERM, nr, name, 1, &cmp);
+}
+
+/* Kernel code that has been a steady source of privilege escalations, or
+ * that inspects other processes. EPERM rather than a kill: programs probe
+ * for io_uring, bpf or userfaultfd and fall back when refused, and a kill
+ * would turn such a probe into a crash without making the sandbox any
+ * tighter. */
+static void deny_attack_surface(struct rules *r)
+{
+	DENY(r, ptrace);
+	DENY(r, process_vm_readv);
+	DENY(r, process_vm_writev);
+	DENY(r, bpf);
+	DENY(r, perf_event_open);
+	DENY(r, userfaultfd);
+	DENY(r, keyctl);
+	DENY(r, add_key);
+	DENY(r, request_key);
+	DENY(r, io_uring_setup);
+	DENY(r, io_uring_enter);
+	DENY(r, io_uring_register);
+	DENY(r, mount);
+	DENY(r, umount2);
+	DENY(r, pivot_root);
+	DENY(r, move_mount);
+	DENY(r, open_tree);
+	DENY(r, fsopen);
+	DENY(r, fsconfig);
+	DENY(r, fsmount);
+	DENY(r, fspick);
+	DENY(r, mount_setattr);
+	DENY(r, kexec_load);
+	DENY(r, kexec_file_load);
+	DENY(r, init_module);
+	DENY(r, finit_module);
+	DENY(r, delete_module);
+	DENY(r, acct);
+	DENY(r, swapon);
+	DENY(r, swapoff);
+}
+
+/* Terminal injection, should a terminal fd ever reach the run. */
+static void deny_terminal_injection(struct rules *r)
+{
+	deny_if(r, SCMP_SYS(ioctl), "ioctl(TIOCSTI)",
+		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
+	deny_if(r, SCMP_SYS(ioctl), "ioctl(TIOCLINUX)",
+		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+}
+
+/* A new user namespace is how an unprivileged uid becomes "root"
+ * somewhere: it hands out every capability inside it and exposes kernel
+ * code (mount, netfilter, ...) that is otherwise root-only. It is also the
+ * only namespace such a uid can create: every other CLONE_NEW* needs
+ * CAP_SYS_ADMIN over the current user namespace, which the slot uid never
+ * has, unless combined with CLONE_NEWUSER in the same call. */
+static void deny_namespaces(struct rules *r)
+{
+	deny_if(r, SCMP_SYS(clone), "clone(CLONE_NEWUSER)",
+		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	deny_if(r, SCMP_SYS(unshare), "unshare(CLONE_NEWUSER)",
+		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	DENY(r, setns);
+	/* clone3 passes its flags in memory, out of a filter's sight: ENOSYS
+	 * makes glibc fall back to clone(), whose flags are checked above. */
+	add(r, ENOSYS, SCMP_SYS(clone3), "clone3", 0, NULL);
+}
+
+/* Unix sockets stay (Python's own machinery uses socketpair); every other
+ * family is refused. */
+static void deny_network(struct rules *r)
+{
+	deny_if(r, SCMP_SYS(socket), "socket(!AF_UNIX)", SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+}
+
+scmp_filter_ctx boxed_run_filter_build(int no_network, char *err, size_t errlen)
+{
+	struct rules r = {.err = err, .errlen = errlen};
+	int rc;
+
+	r.ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!r.ctx) {
+		boxed_errf(err, errlen, "seccomp_init failed");
+		return NULL;
+	}
+	/* A 32-bit or x32 system call would bypass a filter written for the
+	 * native numbers. */
+	rc = seccomp_attr_set(r.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* A binary tree of syscall numbers: every allowed call of the target
+	 * pays a few comparisons instead of one per rule. */
+	if (rc == 0)
+		rc = seccomp_attr_set(r.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc != 0) {
+		boxed_errf(err, errlen, "seccomp_attr_set: %s", strerror(-rc));
+		seccomp_release(r.ctx);
+		return NULL;
+	}
+	deny_attack_surface(&r);
+	deny_terminal_injection(&r);
+	deny_namespaces(&r);
+	if (no_network)
+		deny_network(&r);
+	if (r.failed) {
+		seccomp_release(r.ctx);
+		return NULL;
+	}
+	return r.ctx;
+}
