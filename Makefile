@@ -39,10 +39,13 @@ BUILD ?= build
 PKGS := libcap libelf libcjson libseccomp libmd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# The runner, the only privileged binary, loads as few libraries as it can:
-# every one is code mapped into it and startup time of every run. Its
-# seccomp filter is compiled at build time (tools/seccomp-gen).
-LIBS_boxed-run := $(shell pkg-config --libs libcap libcjson 2>/dev/null)
+# The runner, the only privileged binary, loads as few shared libraries as
+# it can: each costs every run the loader's time. libcap is linked in from
+# its static archive (Debian's libcap-dev ships it; the packages record it
+# in Built-Using), and the seccomp filter is compiled at build time
+# (tools/seccomp-gen), so only libc and libcjson are loaded.
+LIBS_boxed-run := -Wl,-Bstatic $(shell pkg-config --static --libs libcap 2>/dev/null) \
+	-Wl,-Bdynamic $(shell pkg-config --libs libcjson 2>/dev/null)
 SECCOMP_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -145,8 +148,11 @@ check-sanitize:
 		SAN_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
 		OPT_CFLAGS='-O1 -g' check-unit
 
+# test_run_filter is left out: valgrind does not emulate seccomp(2), which
+# is what that test exercises (it runs, as the others, under ASan/UBSan).
 check-valgrind: $(UNIT_BINS)
-	@VALGRIND=1 tests/run-unit $(UNIT_BINS)
+	@echo "check-valgrind: test_run_filter skipped (valgrind has no seccomp(2))"
+	@VALGRIND=1 tests/run-unit $(filter-out %/test_run_filter,$(UNIT_BINS))
 
 # The project's own binaries must pass the project's own ELF audit.
 check-elf: all elf-fixtures

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "die.h"
 
@@ -33,6 +34,27 @@ void boxed_die_errno(const char *fmt, ...)
 	vreport("", fmt, ap, saved);
 	va_end(ap);
 	exit(boxed_die_status);
+}
+
+void boxed_die_child(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap, 0);
+	va_end(ap);
+	_exit(boxed_die_status);
+}
+
+void boxed_die_child_errno(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap, saved);
+	va_end(ap);
+	_exit(boxed_die_status);
 }
 
 void boxed_warn(const char *fmt, ...)

@@ -1,19 +1,37 @@
-/* The child's way from "forked supervisor with cap_setuid,cap_setgid" to
- * "the target, as a slot uid that holds nothing". One function per step;
- * boxed_run_child() at the end is the checklist of BLUEPRINT §2. Every step
- * that fails dies (boxed_die*), so nothing runs after a partial drop.
+/* The child's way from "supervisor with cap_setuid,cap_setgid" to "the
+ * target, as a slot uid that holds nothing". One function per step;
+ * run_child() near the end is the checklist of BLUEPRINT §2. Every step
+ * that fails dies (boxed_die_child*), so nothing runs after a partial drop.
+ *
+ * The child is started as posix_spawn() starts one, with CLONE_VM and
+ * CLONE_VFORK (boxed_run_spawn()): it runs on its own stack inside the
+ * supervisor's memory, while the supervisor sleeps, until execve gives it
+ * memory of its own. That spares a run the copy of the page tables and the
+ * copy-on-write faults of fork(), and wakes the supervisor exactly when
+ * the target has started. It also sets the rules for all the code below:
+ *  - leave only by execve or _exit() (boxed_die_child*): exit() would run
+ *    the supervisor's atexit handlers and flush its stdio buffers;
+ *  - never write memory the supervisor reads afterwards, environ included;
+ *  - the supervisor has no threads, so it holds no lock (malloc's, stdio's)
+ *    while it sleeps, and what the child mallocs is merely leaked to it.
+ * Credentials, fds, the working directory, signal handlers, rlimits,
+ * no_new_privs, Landlock and seccomp belong to the task, not to the
+ * memory: the child changes them for itself alone, as CLONE_FILES,
+ * CLONE_FS, CLONE_SIGHAND and CLONE_THREAD are not set.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -49,28 +67,6 @@ struct boxed_landlock_ruleset_attr {
 	__u64 scoped;
 };
 
-/* The record getdents64(2) fills in: raw, because readdir() allocates. */
-struct linux_dirent64 {
-	unsigned long long ino;
-	long long off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
-
-/* The status fd, for the atexit hook: a byte there tells the supervisor
- * that the child died before exec, so a target that exits 125 is never
- * taken for a sandbox failure. */
-static int setup_status_fd = -1;
-
-static void report_setup_failure(void)
-{
-	static const char died = 'D';
-
-	if (setup_status_fd >= 0 && write(setup_status_fd, &died, 1) < 0)
-		_exit(BOXED_RUN_EXIT_SANDBOX);
-}
-
 /* Move fd above the range of fds being arranged, close-on-exec. */
 static int lift(int fd, const char *what)
 {
@@ -80,14 +76,14 @@ static int lift(int fd, const char *what)
 		return -1;
 	high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 	if (high < 0)
-		boxed_die_errno("fcntl(%s, F_DUPFD_CLOEXEC)", what);
+		boxed_die_child_errno("fcntl(%s, F_DUPFD_CLOEXEC)", what);
 	return high;
 }
 
 static void place(int from, int to, int cloexec, const char *what)
 {
 	if (dup3(from, to, cloexec ? O_CLOEXEC : 0) != to)
-		boxed_die_errno("dup3(%s, %d)", what, to);
+		boxed_die_child_errno("dup3(%s, %d)", what, to);
 }
 
 /* Only the protocol fds cross into the sandbox: any other fd of the
@@ -100,10 +96,10 @@ static void verify_fds(int last)
 	long n;
 
 	if (dir < 0)
-		boxed_die_errno("open(/proc/self/fd)");
+		boxed_die_child_errno("open(/proc/self/fd)");
 	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
-			const struct linux_dirent64 *d = (const void *)(buf + off);
+			const struct boxed_run_dirent64 *d = (const void *)(buf + off);
 			char *end;
 			long fd = strtol(d->name, &end, 10);
 
@@ -111,15 +107,16 @@ static void verify_fds(int last)
 			if (d->name[0] == '.' || *end != '\0' || fd == dir)
 				continue;
 			if (fd > last)
-				boxed_die("fd %ld is still open after close_range", fd);
+				boxed_die_child("fd %ld is still open after close_range", fd);
 		}
 	}
 	if (n < 0)
-		boxed_die_errno("getdents64(/proc/self/fd)");
+		boxed_die_child_errno("getdents64(/proc/self/fd)");
 	close(dir);
 }
 
-static void setup_fds(const struct boxed_run_plan *p)
+/* Returns the fd number the status pipe now has. */
+static int setup_fds(const struct boxed_run_plan *p)
 {
 	int python = p->request_fd >= 0;
 	int status_target = python ? 5 : 3;
@@ -129,7 +126,7 @@ static void setup_fds(const struct boxed_run_plan *p)
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 	if (null < 0)
-		boxed_die_errno("open(/dev/null)");
+		boxed_die_child_errno("open(/dev/null)");
 	null = lift(null, "/dev/null");
 	/* From here on fd 2 is the run's stderr, so every failure message
 	 * below reaches whoever reads the run's output. */
@@ -141,12 +138,10 @@ static void setup_fds(const struct boxed_run_plan *p)
 		place(res, 4, 0, "result pipe");
 	}
 	place(status, status_target, 1, "status pipe");
-	setup_status_fd = status_target;
-	if (atexit(report_setup_failure) != 0)
-		boxed_die("atexit failed");
 	if (close_range((unsigned)status_target + 1, ~0U, 0) != 0)
-		boxed_die_errno("close_range(%d, ~0)", status_target + 1);
+		boxed_die_child_errno("close_range(%d, ~0)", status_target + 1);
 	verify_fds(status_target);
+	return status_target;
 }
 
 static int set_effective(cap_flag_value_t value)
@@ -177,7 +172,7 @@ int boxed_run_caps_lower(void)
 static void raise_effective(void)
 {
 	if (boxed_run_caps_raise() != 0)
-		boxed_die_errno("cap_set_proc(raise cap_setuid,cap_setgid)");
+		boxed_die_child_errno("cap_set_proc(raise cap_setuid,cap_setgid)");
 }
 
 /* Fail closed: a runner without exactly its capabilities (nosuid mount,
@@ -188,12 +183,12 @@ static void assert_expected_caps(void)
 	cap_t have = cap_get_proc(), want = cap_from_text(BOXED_RUNNER_CAPS_TEXT);
 
 	if (!have || !want)
-		boxed_die_errno("cap_get_proc");
+		boxed_die_child_errno("cap_get_proc");
 	if (cap_compare(have, want) != 0) {
 		char *text = cap_to_text(have, NULL);
 
-		boxed_die("holds capabilities '%s' instead of '%s'", text ? text : "?",
-			  BOXED_RUNNER_CAPS_TEXT);
+		boxed_die_child("holds capabilities '%s' instead of '%s'", text ? text : "?",
+				BOXED_RUNNER_CAPS_TEXT);
 	}
 	cap_free(have);
 	cap_free(want);
@@ -202,7 +197,7 @@ static void assert_expected_caps(void)
 static void build_env(const struct boxed_run_plan *p, struct boxed_run_env *env)
 {
 	if (boxed_run_env_build(env, p->slot->dir, p->caller_env) != 0)
-		boxed_die_errno("building the environment");
+		boxed_die_child_errno("building the environment");
 }
 
 /* Handlers and masks survive fork and exec (an ignored SIGPIPE or a
@@ -219,11 +214,11 @@ static void reset_signals(void)
 			continue;
 		/* glibc reserves a few real-time signals and refuses them. */
 		if (sigaction(sig, &sa, NULL) != 0 && errno != EINVAL)
-			boxed_die_errno("sigaction(%d, SIG_DFL)", sig);
+			boxed_die_child_errno("sigaction(%d, SIG_DFL)", sig);
 	}
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
-		boxed_die_errno("sigprocmask");
+		boxed_die_child_errno("sigprocmask");
 }
 
 /* A process that shares the caller's controlling terminal can push input
@@ -231,25 +226,27 @@ static void reset_signals(void)
 static void new_session(void)
 {
 	if (setsid() < 0)
-		boxed_die_errno("setsid");
+		boxed_die_child_errno("setsid");
 }
 
 static void drop_groups(void)
 {
 	if (setgroups(0, NULL) != 0)
-		boxed_die_errno("setgroups(0)");
+		boxed_die_child_errno("setgroups(0)");
 }
 
 static void drop_gid(gid_t g)
 {
 	if (setresgid(g, g, g) != 0)
-		boxed_die_errno("setresgid(%u, %u, %u)", (unsigned)g, (unsigned)g, (unsigned)g);
+		boxed_die_child_errno("setresgid(%u, %u, %u)", (unsigned)g, (unsigned)g,
+				      (unsigned)g);
 }
 
 static void drop_uid(uid_t u)
 {
 	if (setresuid(u, u, u) != 0)
-		boxed_die_errno("setresuid(%u, %u, %u)", (unsigned)u, (unsigned)u, (unsigned)u);
+		boxed_die_child_errno("setresuid(%u, %u, %u)", (unsigned)u, (unsigned)u,
+				      (unsigned)u);
 }
 
 /* setresuid() from a non-zero uid does not clear capabilities (only a
@@ -259,11 +256,11 @@ static void clear_caps(void)
 	cap_t none = cap_init();
 
 	if (!none)
-		boxed_die_errno("cap_init");
+		boxed_die_child_errno("cap_init");
 	if (cap_reset_ambient() != 0)
-		boxed_die_errno("cap_reset_ambient");
+		boxed_die_child_errno("cap_reset_ambient");
 	if (cap_set_proc(none) != 0)
-		boxed_die_errno("cap_set_proc(empty)");
+		boxed_die_child_errno("cap_set_proc(empty)");
 	cap_free(none);
 }
 
@@ -277,24 +274,24 @@ static void assert_dropped(uid_t u)
 	cap_value_t max = cap_max_bits();
 
 	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
-		boxed_die_errno("getresuid/getresgid");
+		boxed_die_child_errno("getresuid/getresgid");
 	if (ru != u || eu != u || su != u)
-		boxed_die("uids are %u/%u/%u, not %u", ru, eu, su, u);
+		boxed_die_child("uids are %u/%u/%u, not %u", ru, eu, su, u);
 	if (rg != u || eg != u || sg != u)
-		boxed_die("gids are %u/%u/%u, not %u", rg, eg, sg, u);
+		boxed_die_child("gids are %u/%u/%u, not %u", rg, eg, sg, u);
 	/* setfsuid() reports the previous value and never fails visibly. */
 	if ((uid_t)setfsuid((uid_t)-1) != u || (gid_t)setfsgid((gid_t)-1) != u)
-		boxed_die("fsuid or fsgid is not %u", u);
+		boxed_die_child("fsuid or fsgid is not %u", u);
 	if (getgroups(0, NULL) != 0)
-		boxed_die("supplementary groups remain");
+		boxed_die_child("supplementary groups remain");
 	have = cap_get_proc();
 	if (!have || !none)
-		boxed_die_errno("cap_get_proc");
+		boxed_die_child_errno("cap_get_proc");
 	if (cap_compare(have, none) != 0)
-		boxed_die("capabilities remain after clearing them");
+		boxed_die_child("capabilities remain after clearing them");
 	for (cap_value_t c = 0; c < max; c++)
 		if (cap_get_ambient(c) != 0)
-			boxed_die("ambient capability %d remains", c);
+			boxed_die_child("ambient capability %d remains", c);
 	cap_free(have);
 	cap_free(none);
 }
@@ -305,15 +302,15 @@ static void try_regain(uid_t caller, gid_t caller_gid)
 	gid_t zero = 0;
 
 	if (setuid(0) == 0)
-		boxed_die("was able to regain uid 0");
+		boxed_die_child("was able to regain uid 0");
 	if (setuid(caller) == 0)
-		boxed_die("was able to regain the caller's uid %u", caller);
+		boxed_die_child("was able to regain the caller's uid %u", caller);
 	if (setgid(0) == 0)
-		boxed_die("was able to regain gid 0");
+		boxed_die_child("was able to regain gid 0");
 	if (setgid(caller_gid) == 0)
-		boxed_die("was able to regain the caller's gid %u", caller_gid);
+		boxed_die_child("was able to regain the caller's gid %u", caller_gid);
 	if (setgroups(1, &zero) == 0)
-		boxed_die("was able to set supplementary groups");
+		boxed_die_child("was able to set supplementary groups");
 }
 
 /* No exec may gain privilege from here on: a setuid-root or file-capability
@@ -321,9 +318,9 @@ static void try_regain(uid_t caller, gid_t caller_gid)
 static void set_no_new_privs(void)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		boxed_die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+		boxed_die_child_errno("prctl(PR_SET_NO_NEW_PRIVS)");
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		boxed_die("no_new_privs did not stick");
+		boxed_die_child("no_new_privs did not stick");
 }
 
 /* The credential change cleared any parent-death signal, so set it now;
@@ -331,9 +328,9 @@ static void set_no_new_privs(void)
 static void set_pdeathsig(pid_t supervisor)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-		boxed_die_errno("prctl(PR_SET_PDEATHSIG)");
+		boxed_die_child_errno("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != supervisor)
-		boxed_die("the supervisor is gone");
+		boxed_die_child("the supervisor is gone");
 }
 
 /* A runner killed with SIGKILL cannot clean its slot: kill whatever an
@@ -345,48 +342,30 @@ static void set_pdeathsig(pid_t supervisor)
 static void kill_leftovers(void)
 {
 	if (kill(-1, SIGKILL) != 0 && errno != ESRCH)
-		boxed_die_errno("kill(-1, SIGKILL)");
-}
-
-/* Is the directory open on fd empty? Cheaper than the wipe, which the
- * usual run (whose supervisor wiped the slot behind it) does not need. */
-static int dir_is_empty(int fd)
-{
-	char buf[512];
-	long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return 0;
-	for (long off = 0; n > 0 && off < n;) {
-		const struct linux_dirent64 *d = (const void *)(buf + off);
-
-		off += d->reclen;
-		if (strcmp(d->name, ".") != 0 && strcmp(d->name, "..") != 0)
-			return 0;
-	}
-	return n >= 0;
+		boxed_die_child_errno("kill(-1, SIGKILL)");
 }
 
 static int open_private_dir(const struct boxed_run_slot *slot)
 {
-	int fd = open(slot->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = boxed_run_open_private_dir(slot->dir);
 	struct stat st;
 
 	if (fd < 0)
-		boxed_die_errno("open(%s)", slot->dir);
+		boxed_die_child_errno("open(%s)", slot->dir);
 	if (fstat(fd, &st) != 0)
-		boxed_die_errno("fstat(%s)", slot->dir);
+		boxed_die_child_errno("fstat(%s)", slot->dir);
 	if (st.st_uid != slot->uid || st.st_gid != slot->uid)
-		boxed_die("%s is owned by %u:%u, not the slot's %u (run boxed-setup install)",
-			  slot->dir, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)slot->uid);
+		boxed_die_child("%s is owned by %u:%u, not the slot's %u (run boxed-setup install)",
+				slot->dir, (unsigned)st.st_uid, (unsigned)st.st_gid,
+				(unsigned)slot->uid);
 	/* The previous run owned this directory and could have opened it up. */
 	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) != 0)
-		boxed_die_errno("fchmod(%s, 0700)", slot->dir);
+		boxed_die_child_errno("fchmod(%s, 0700)", slot->dir);
 	/* A runner killed with SIGKILL could not wipe what its run left. */
-	if (!dir_is_empty(fd) && boxed_run_wipe_dir(fd) != 0)
-		boxed_die_errno("emptying %s", slot->dir);
+	if (boxed_run_wipe_dir(fd) != 0)
+		boxed_die_child_errno("emptying %s", slot->dir);
 	if (fchdir(fd) != 0)
-		boxed_die_errno("fchdir(%s)", slot->dir);
+		boxed_die_child_errno("fchdir(%s)", slot->dir);
 	return fd;
 }
 
@@ -395,7 +374,7 @@ static void set_limit(int resource, const char *name, rlim_t soft, rlim_t hard)
 	struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
 
 	if (setrlimit(resource, &rl) != 0)
-		boxed_die_errno("setrlimit(%s, %llu)", name, (unsigned long long)soft);
+		boxed_die_child_errno("setrlimit(%s, %llu)", name, (unsigned long long)soft);
 }
 
 /* Soft and hard alike, so the target cannot raise them back; NPROC counts
@@ -432,10 +411,10 @@ static void landlock_allow(int ruleset, int dirfd, const char *path, __u64 right
 	if (fd < 0)
 		fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
-		boxed_die_errno("open(%s) for landlock", path);
+		boxed_die_child_errno("open(%s) for landlock", path);
 	pb.parent_fd = fd;
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
-		boxed_die_errno("landlock_add_rule(%s)", path);
+		boxed_die_child_errno("landlock_add_rule(%s)", path);
 	if (fd != dirfd)
 		close(fd);
 }
@@ -470,13 +449,13 @@ static void apply_landlock(int abi, int no_network, int private_dir, const char 
 		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
 	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0)
-		boxed_die_errno("landlock_create_ruleset(ABI %d)", abi);
+		boxed_die_child_errno("landlock_create_ruleset(ABI %d)", abi);
 	landlock_allow(ruleset, -1, "/", read_exec);
 	landlock_allow(ruleset, private_dir, dir_name, private);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		landlock_allow(ruleset, -1, devices[i], dev_write);
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
-		boxed_die_errno("landlock_restrict_self");
+		boxed_die_child_errno("landlock_restrict_self");
 	close(ruleset);
 }
 
@@ -488,46 +467,89 @@ static void apply_seccomp(int no_network)
 	struct sock_fprog prog = {
 	    .len = no_network ? sizeof(boxed_filter_no_network) / sizeof(struct sock_filter)
 			      : sizeof(boxed_filter_network) / sizeof(struct sock_filter),
-	    .filter = (struct sock_filter *)(no_network ? boxed_filter_no_network
-							: boxed_filter_network),
+	    .filter =
+		(struct sock_filter *)(no_network ? boxed_filter_no_network : boxed_filter_network),
 	};
 
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-		boxed_die_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
+		boxed_die_child_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
-		boxed_die("seccomp filter mode is not active after loading the filter");
+		boxed_die_child("seccomp filter mode is not active after loading the filter");
 }
 
-__attribute__((noreturn)) static void exec_target(const struct boxed_run_plan *p,
-						  struct boxed_run_env *env)
+static void tell_status(int status_fd, const char *mark, size_t len)
 {
-	extern char **environ;
+	if (write(status_fd, mark, len) != (ssize_t)len)
+		boxed_die_child_errno("write(status pipe)");
+}
+
+/* execvp() would search the PATH of environ, which this child shares with
+ * the suspended supervisor (CLONE_VM) and must not repoint: search the
+ * run's own PATH instead. Returns only if every execve failed, with errno
+ * as execvp() would leave it. */
+static void exec_in_path(const char *file, char *const argv[], char *const envp[])
+{
+	const char *dir = BOXED_RUN_PATH;
+	int denied = 0;
+
+	if (*file == '\0' || strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	for (;;) {
+		const char *end = strchrnul(dir, ':');
+		char full[4096];
+		int n = snprintf(full, sizeof(full), "%.*s/%s", (int)(end - dir), dir, file);
+
+		if (n > 0 && (size_t)n < sizeof(full)) {
+			execve(full, argv, envp);
+			if (errno == EACCES)
+				denied = 1;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return;
+		}
+		if (*end == '\0')
+			break;
+		dir = end + 1;
+	}
+	errno = denied ? EACCES : ENOENT;
+}
+
+/* The status protocol of boxed_run_wait_exec(): 'X' says that setup is
+ * complete and execve comes next, 'E' and the errno follow if it fails. A
+ * child that dies before 'X' failed its setup (the reason is on the run's
+ * stderr), so a target that itself exits 125 is never taken for a sandbox
+ * failure. */
+__attribute__((noreturn)) static void exec_target(const struct boxed_run_plan *p,
+						  struct boxed_run_env *env, int status_fd)
+{
 	int err;
 	char mark[1 + sizeof(int)];
 
-	environ = env->envp;
+	tell_status(status_fd, "X", 1);
 	if (p->exec_path)
 		execve(p->exec_path, (char *const *)p->argv, env->envp);
 	else
-		/* execvp() searches the PATH of environ, which is now ours. */
-		execvp(p->argv[0], (char *const *)p->argv);
+		exec_in_path(p->argv[0], (char *const *)p->argv, env->envp);
 	err = errno;
 	mark[0] = 'E';
 	memcpy(mark + 1, &err, sizeof(err));
-	if (write(setup_status_fd, mark, sizeof(mark)) != (ssize_t)sizeof(mark))
-		_exit(BOXED_RUN_EXIT_SANDBOX);
+	tell_status(status_fd, mark, sizeof(mark));
 	fprintf(stderr, "boxed-run: %s: %s\n", p->exec_path ? p->exec_path : p->argv[0],
 		strerror(err));
 	_exit(err == ENOENT ? BOXED_RUN_EXIT_NOTFOUND : BOXED_RUN_EXIT_NOEXEC);
 }
 
-void boxed_run_child(const struct boxed_run_plan *p)
+/* The child: check caps, drop, confine and execve the target, in the order
+ * of BLUEPRINT §2. Any failure dies with BOXED_RUN_EXIT_SANDBOX before
+ * exec. */
+__attribute__((noreturn)) static void run_child(const struct boxed_run_plan *p)
 {
 	struct boxed_run_env env;
 	uid_t u = p->slot->uid;
-	int private_dir;
+	int private_dir, status_fd;
 
-	setup_fds(p);
+	status_fd = setup_fds(p);
 	raise_effective();
 	assert_expected_caps();
 	build_env(p, &env);
@@ -546,7 +568,40 @@ void boxed_run_child(const struct boxed_run_plan *p)
 	apply_rlimits(p->limits);
 	apply_landlock(p->landlock_abi, p->args->no_network, private_dir, p->slot->dir);
 	apply_seccomp(p->args->no_network);
-	exec_target(p, &env);
+	exec_target(p, &env, status_fd);
+}
+
+static int child_main(void *plan)
+{
+	run_child(plan);
+}
+
+/* The child runs on this stack, in our memory, until its execve. 256 KiB is
+ * many times what the setup needs; the guard page below it turns an
+ * overflow into a fault instead of a write into our heap. */
+#define CHILD_STACK_SIZE (256 * 1024)
+
+pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t size = CHILD_STACK_SIZE + (size_t)page;
+	char *stack = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+
+	if (stack == MAP_FAILED)
+		boxed_die_errno("mmap(child stack)");
+	if (mprotect(stack + page, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE) != 0)
+		boxed_die_errno("mprotect(child stack)");
+	/* CLONE_VFORK: we sleep here until the child has exec'd or died, so
+	 * nothing of ours runs while it uses our memory. */
+	pid = clone(child_main, stack + size, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+		    (void *)plan, pidfd, NULL, NULL);
+	if (pid < 0)
+		boxed_die_errno("clone");
+	/* The stack stays mapped until we exit: unmapping memory that the
+	 * child touched on another CPU would cost a TLB shootdown, for
+	 * nothing. */
+	return pid;
 }
 
 int boxed_run_landlock_abi(void)

@@ -84,7 +84,7 @@ int boxed_run_env_build(struct boxed_run_env *env, const char *home, char *const
 	}
 	/* A fixed PATH of root-owned directories: the caller's PATH could
 	 * name directories that the slot uid can write. */
-	if (add(&b, "PATH", "/usr/bin:/bin") != 0 || add(&b, "HOME", home) != 0 ||
+	if (add(&b, "PATH", BOXED_RUN_PATH) != 0 || add(&b, "HOME", home) != 0 ||
 	    add(&b, "TMPDIR", home) != 0 ||
 	    add(&b, "LANG", boxed_run_env_locale_ok(lang) ? lang : "C.UTF-8") != 0)
 		return -1;

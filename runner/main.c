@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -27,6 +26,10 @@
 
 const int boxed_die_status = BOXED_RUN_EXIT_SANDBOX;
 
+/* After an early answer, how long the killed interpreter gets to be gone
+ * before the cleanup's own killer is sent after it. */
+#define EXIT_GRACE 0.1
+
 struct run {
 	struct boxed_run_args args;
 	struct boxed_config cfg;
@@ -36,6 +39,7 @@ struct run {
 	struct boxed_run_super super;
 	struct boxed_run_facts facts;
 	cJSON *result;
+	int result_taken; /* python mode: result parsed into facts */
 	char target[256];
 	uid_t caller;
 };
@@ -61,32 +65,11 @@ static void audit_log(struct run *r)
 	closelog();
 }
 
-/* The supervisor's own peak RSS. Not getrusage()'s ru_maxrss: the kernel
- * carries that across execve, so it holds the peak of whatever program
- * exec'd us (a shell, setpriv, a benchmark harness). VmHWM belongs to
- * this process image alone. */
-static long own_peak_rss_kib(void)
-{
-	char buf[2048], *p;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "\nVmHWM:");
-	return p ? strtol(p + 7, NULL, 10) : -1;
-}
-
-/* Print the report where the mode says. */
-static void emit(struct run *r)
+/* Print the report (or the response) where the mode says. */
+static void respond(struct run *r)
 {
 	if (r->args.python || r->args.json || r->args.report_fd >= 0)
-		r->report.supervisor_max_rss_kib = own_peak_rss_kib();
+		r->report.supervisor_max_rss_kib = boxed_run_peak_rss_kib(0);
 	if (r->args.python || r->args.json) {
 		cJSON *doc =
 		    boxed_run_response_json(r->result, &r->super.out, &r->super.err, &r->report);
@@ -98,7 +81,6 @@ static void emit(struct run *r)
 	} else if (r->args.report_fd >= 0) {
 		write_doc(r->args.report_fd, boxed_run_report_json(&r->report));
 	}
-	audit_log(r);
 }
 
 /* Before anything ran: say why, report sandbox-error, exit 125. */
@@ -107,7 +89,8 @@ __attribute__((noreturn)) static void fail_early(struct run *r, const char *msg)
 	fprintf(stderr, "boxed-run: %s\n", msg);
 	r->report.outcome = BOXED_RUN_SANDBOX_ERROR;
 	snprintf(r->report.message, sizeof(r->report.message), "%s", msg);
-	emit(r);
+	respond(r);
+	audit_log(r);
 	exit(BOXED_RUN_EXIT_SANDBOX);
 }
 
@@ -220,13 +203,8 @@ static void start_child(struct run *r, int *status_fd)
 	/* Before the fork, so that there is no moment at which the child
 	 * exists and our death could not signal it. */
 	boxed_run_supervisor_take_euid(r->slot.uid);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		boxed_die_errno("fork");
-	if (pid == 0)
-		boxed_run_child(&plan);
 	clock_gettime(CLOCK_MONOTONIC, &r->super.start);
+	pid = boxed_run_spawn(&plan, &r->super.pidfd);
 	close(status[1]);
 	close(out[1]);
 	close(err[1]);
@@ -235,9 +213,6 @@ static void start_child(struct run *r, int *status_fd)
 		close(res[1]);
 	}
 	r->super.pid = pid;
-	r->super.pidfd = pidfd_open(pid, 0);
-	if (r->super.pidfd < 0)
-		boxed_die_errno("pidfd_open(%d)", (int)pid);
 	r->super.out_fd = out[0];
 	r->super.err_fd = err[0];
 	r->super.request_fd = req[1];
@@ -311,18 +286,19 @@ static void conclude(struct run *r)
 	char msg[sizeof(r->report.message)];
 	int exit_code, sig, memory = 0;
 
-	if (r->args.python && !f->setup_failed && !r->report.message[0])
+	if (r->args.python && !f->setup_failed && !r->report.message[0] && !r->result_taken) {
 		r->result = boxed_run_python_result(&s->result, &f->result_state, &memory);
-	f->result_memory = memory;
+		f->result_memory = memory;
+		r->result_taken = 1;
+	}
 	f->python = r->args.python;
 	f->timed_out = s->timed_out;
 	f->output_exceeded = s->output_exceeded;
 	f->interrupted = s->interrupted;
 	f->status = s->status;
 	f->reaped = s->reaped;
-	f->max_rss_kib = s->ru.ru_maxrss;
-	f->cpu_time = (double)s->ru.ru_utime.tv_sec + (double)s->ru.ru_utime.tv_usec / 1e6 +
-		      (double)s->ru.ru_stime.tv_sec + (double)s->ru.ru_stime.tv_usec / 1e6;
+	f->max_rss_kib = s->max_rss_kib;
+	f->cpu_time = s->cpu_time;
 	f->memory_limit = r->limits.memory;
 	f->cpu_limit = r->limits.cpu;
 	r->report.outcome = boxed_run_classify(f, &exit_code, &sig, msg, sizeof(msg));
@@ -343,6 +319,32 @@ static void conclude(struct run *r)
 	}
 }
 
+/* Python mode: the result and the end of both output streams are in, so
+ * the caller's answer is complete. Send it now, and leave the end of the
+ * interpreter (unmapping a Python process takes about half a millisecond)
+ * and the slot's cleanup to after it; the slot stays locked until both are
+ * done. The bootstrap stops itself after its result, so that its CPU time
+ * and peak RSS can still be read here; whatever it does instead, it is
+ * killed once the answer is out. Returns 0 when answered; -1 when the result
+ * does not stand on its own (none, or malformed) or the child is already
+ * gone, and the exit status must explain the run as usual. */
+static int answer_early(struct run *r)
+{
+	struct boxed_run_facts *f = &r->facts;
+
+	if (r->report.message[0])
+		return -1;
+	r->result = boxed_run_python_result(&r->super.result, &f->result_state, &f->result_memory);
+	r->result_taken = 1;
+	if (!r->result || boxed_run_sample_child(&r->super) != 0)
+		return -1;
+	f->answered = 1;
+	conclude(r);
+	respond(r);
+	boxed_run_end_child(&r->super, EXIT_GRACE);
+	return 0;
+}
+
 static int exit_status(const struct run *r)
 {
 	if (r->args.python)
@@ -354,7 +356,7 @@ static int exit_status(const struct run *r)
 int main(int argc, char **argv)
 {
 	static struct run r;
-	int status_fd, started;
+	int status_fd, started, answered = 0;
 
 	ensure_std_fds();
 	boxed_run_args_or_exit(argc, argv, &r.args);
@@ -370,6 +372,7 @@ int main(int argc, char **argv)
 	r.super.output_limit = r.limits.output;
 	r.super.result_limit = r.cfg.max_message;
 	r.super.relay = !r.args.python && !r.args.json;
+	r.super.stop_at_answer = r.args.python;
 	start_child(&r, &status_fd);
 	started = boxed_run_wait_exec(status_fd, &r.facts.exec_errno);
 	close(status_fd);
@@ -380,12 +383,20 @@ int main(int argc, char **argv)
 		boxed_run_supervise(&r.super);
 	else
 		clock_gettime(CLOCK_MONOTONIC, &r.super.end);
+	if (r.super.answered) {
+		answered = answer_early(&r) == 0;
+		r.super.stop_at_answer = 0;
+		if (!answered)
+			boxed_run_supervise(&r.super);
+	}
 	if (r.super.request_fd >= 0)
 		close(r.super.request_fd);
 	r.super.request_fd = -1;
 	r.facts.cleanup_failed = boxed_run_cleanup(&r.super, &r.slot) != 0;
 	boxed_run_drain(&r.super);
 	conclude(&r);
-	emit(&r);
+	if (!answered)
+		respond(&r);
+	audit_log(&r);
 	return exit_status(&r);
 }

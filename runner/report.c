@@ -59,6 +59,26 @@ void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardenin
 		degrade(h, "landlock ABI newer than 7: rights added since are not restricted");
 }
 
+/* Python mode: what the function's result says. */
+static enum boxed_run_outcome classify_result(const struct boxed_run_facts *f, int exit_code,
+					      char *msg, size_t msglen)
+{
+	if (f->result_state == BOXED_RUN_RESULT_OK)
+		return BOXED_RUN_OK;
+	if (f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory) {
+		snprintf(msg, msglen, "MemoryError (memory limit %llu bytes)",
+			 (unsigned long long)f->memory_limit);
+		return BOXED_RUN_MEMORY;
+	}
+	if (f->result_state == BOXED_RUN_RESULT_EXCEPTION) {
+		snprintf(msg, msglen, "the function raised an exception");
+		return BOXED_RUN_ERROR;
+	}
+	snprintf(msg, msglen, "the function exited (status %d) without %s result", exit_code,
+		 f->result_state == BOXED_RUN_RESULT_BAD ? "a well-formed" : "a");
+	return BOXED_RUN_ERROR;
+}
+
 static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, int sig, char *msg,
 					      size_t msglen)
 {
@@ -66,11 +86,8 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 	int rss_near_limit =
 	    f->memory_limit && (uint64_t)f->max_rss_kib * 1024 >= f->memory_limit / 2;
 
-	if (f->python && f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory) {
-		snprintf(msg, msglen, "MemoryError (memory limit %llu bytes)",
-			 (unsigned long long)f->memory_limit);
-		return BOXED_RUN_MEMORY;
-	}
+	if (f->python && f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory)
+		return classify_result(f, exit_code, msg, msglen);
 	/* RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard
 	 * one, a second later, to a process that caught the first. */
 	if (sig == SIGXCPU ||
@@ -95,18 +112,8 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 			 sig == SIGXFSZ ? ": file size limit reached" : "");
 		return BOXED_RUN_SIGNAL;
 	}
-	if (f->python) {
-		if (f->result_state == BOXED_RUN_RESULT_OK)
-			return BOXED_RUN_OK;
-		if (f->result_state == BOXED_RUN_RESULT_EXCEPTION) {
-			snprintf(msg, msglen, "the function raised an exception");
-			return BOXED_RUN_ERROR;
-		}
-		snprintf(msg, msglen, "the function exited (status %d) without %s result",
-			 exit_code,
-			 f->result_state == BOXED_RUN_RESULT_BAD ? "a well-formed" : "a");
-		return BOXED_RUN_ERROR;
-	}
+	if (f->python)
+		return classify_result(f, exit_code, msg, msglen);
 	if (exit_code == 0)
 		return BOXED_RUN_OK;
 	snprintf(msg, msglen, "exited with status %d", exit_code);
@@ -116,8 +123,12 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *exit_code, int *sig,
 					  char *msg, size_t msglen)
 {
-	*exit_code = f->reaped && WIFEXITED(f->status) ? WEXITSTATUS(f->status) : -1;
-	*sig = f->reaped && WIFSIGNALED(f->status) ? WTERMSIG(f->status) : 0;
+	/* An answered run ended with its result; the interpreter was killed
+	 * after it, which says nothing about the run. */
+	int status_known = f->reaped && !f->answered;
+
+	*exit_code = status_known && WIFEXITED(f->status) ? WEXITSTATUS(f->status) : -1;
+	*sig = status_known && WIFSIGNALED(f->status) ? WTERMSIG(f->status) : 0;
 	msg[0] = '\0';
 	if (f->setup_failed) {
 		snprintf(msg, msglen, "the sandbox could not be set up");
@@ -129,7 +140,9 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 		return BOXED_RUN_SANDBOX_ERROR;
 	}
 	if (f->cleanup_failed) {
-		snprintf(msg, msglen, "processes of the slot uid could not all be killed");
+		snprintf(msg, msglen,
+			 "the slot could not be cleaned: processes of its uid survived, or its "
+			 "private directory could not be emptied");
 		return BOXED_RUN_SANDBOX_ERROR;
 	}
 	if (f->exec_errno) {
@@ -144,6 +157,8 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 		snprintf(msg, msglen, "wall-clock limit reached");
 		return BOXED_RUN_TIMEOUT;
 	}
+	if (f->answered)
+		return classify_result(f, -1, msg, msglen);
 	if (!f->reaped) {
 		snprintf(msg, msglen, "the target's exit status was lost");
 		return BOXED_RUN_SANDBOX_ERROR;

@@ -85,6 +85,7 @@ __attribute__((warn_unused_result)) int boxed_run_parse_size(const char *s, uint
  * LC_ALL (only the caller's, when it is a plain locale name); never LD_*,
  * PYTHON* or anything else of the caller's. */
 #define BOXED_RUN_ENV_MAX 6
+#define BOXED_RUN_PATH "/usr/bin:/bin"
 struct boxed_run_env {
 	char *envp[BOXED_RUN_ENV_MAX + 1];
 	char storage[4 * 4096 + 256];
@@ -170,6 +171,7 @@ struct boxed_run_facts {
 	double cpu_time;
 	uint64_t memory_limit;
 	uint64_t cpu_limit;
+	int answered;	   /* python mode: the result came before the exit status */
 	int python;	   /* python mode: result_state is meaningful */
 	int result_state;  /* BOXED_RUN_RESULT_* */
 	int result_memory; /* the exception was a MemoryError */
@@ -252,15 +254,15 @@ struct boxed_run_plan {
 	gid_t caller_gid;
 	pid_t supervisor;
 	int landlock_abi;
-	int status_fd; /* CLOEXEC; the child writes a byte here if setup fails */
+	int status_fd; /* CLOEXEC; see boxed_run_wait_exec() */
 	int stdout_fd, stderr_fd;
 	int request_fd, result_fd; /* python mode, else -1 */
 };
 
-/* The child: check caps, drop, confine and execve the target, in the order
- * of BLUEPRINT §2. Never returns: any failure dies with
- * BOXED_RUN_EXIT_SANDBOX before exec. */
-__attribute__((noreturn)) void boxed_run_child(const struct boxed_run_plan *plan);
+/* Start the child that drops, confines and execs the target (drop.c), and
+ * return once it has exec'd or died: its pid, and a pidfd for it in
+ * *pidfd. Dies if the child cannot be started. */
+pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd);
 
 /* Check that the process holds exactly cap_setuid and cap_setgid in its
  * permitted set, nothing inheritable or ambient, no no_new_privs. When the
@@ -293,6 +295,7 @@ struct boxed_run_super {
 	int out_fd, err_fd, result_fd, request_fd; /* -1 when closed */
 	int sig_fd;				   /* signalfd of SIGINT, SIGTERM, SIGHUP */
 	int relay;				   /* program mode without --json */
+	int stop_at_answer;			   /* python mode: return once answered */
 	struct boxed_run_capture out, err, result;
 	size_t out_seen, err_seen; /* bytes read, kept or not */
 	size_t output_limit, result_limit;
@@ -301,22 +304,42 @@ struct boxed_run_super {
 	double timeout;
 	struct timespec start, end;
 	int timed_out, output_exceeded, exited;
+	int answered; /* python mode: result and output complete, child not reaped */
 	int interrupted; /* signal number that stopped the supervisor, 0: none */
 	int status;
 	int reaped;
-	struct rusage ru;
+	double cpu_time;  /* of the target: from wait4, or sampled when answered */
+	long max_rss_kib; /* likewise */
 };
 
-/* Wait until the child has exec'd or given up, reading status_fd to EOF.
+/* Read the child's status pipe to EOF (its write end closes at exec or at
+ * the child's death): "X" when setup completed and execve succeeded, "XE"
+ * and an errno when execve failed, anything else when setup failed.
  * Returns 0 when the target runs, 1 when setup failed (the reason is on the
  * run's stderr), 2 when execve failed (*exec_errno set). */
 int boxed_run_wait_exec(int status_fd, int *exec_errno);
 
 /* Watch the child until it exits, the wall clock runs out, an output bound
- * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP).
- * Relays or captures output, delivers the request and collects the result.
- * Dies only on a failure of poll itself. */
+ * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP);
+ * in python mode also until the result and both output streams have ended
+ * (s->answered). Relays or captures output, delivers the request and
+ * collects the result. Dies only on a failure of poll itself. */
 void boxed_run_supervise(struct boxed_run_super *s);
+
+/* Python mode, s->answered: read the CPU time and peak RSS of the child,
+ * which has not been reaped, into s. Returns 0, or -1 when it is already
+ * gone (it is then reaped as usual). */
+int boxed_run_sample_child(struct boxed_run_super *s);
+
+/* Kill the child (through its pidfd) and wait up to seconds for it to be
+ * gone. */
+void boxed_run_end_child(struct boxed_run_super *s, double seconds);
+
+/* The peak RSS (VmHWM) of pid, or of this process when pid is 0, in KiB;
+ * -1 when unknown. Not getrusage()'s ru_maxrss for ourselves: the kernel
+ * carries that across execve, so it holds the peak of whatever program
+ * exec'd us (a shell, setpriv, a benchmark harness). */
+long boxed_run_peak_rss_kib(pid_t pid);
 
 /* Make sure no process of the run survives (reaping every child of the
  * supervisor, and when any is left, killing them from a short-lived child
@@ -329,6 +352,23 @@ __attribute__((warn_unused_result)) int boxed_run_cleanup(struct boxed_run_super
 /* Drain what is left in the output and result pipes after every writer
  * has died, within the bounds, then close them. */
 void boxed_run_drain(struct boxed_run_super *s);
+
+/* The record getdents64(2) fills in: read raw, because readdir() allocates
+ * and one small buffer is enough for the directories looked at this way. */
+struct boxed_run_dirent64 {
+	unsigned long long ino;
+	long long off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Open a slot's private directory (path) for reading, as its uid. The run
+ * owned it and may have taken its permissions away (chmod 000): they are
+ * given back through the path, which no run can swap, as the slots
+ * directory is root's and closed to writers. Returns the fd, or -1 with
+ * errno set. */
+int boxed_run_open_private_dir(const char *path);
 
 /* Remove everything beneath the directory open on dirfd without following
  * symlinks. Returns 0, or -1 with errno set. */

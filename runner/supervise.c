@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +21,7 @@
 
 int boxed_run_wait_exec(int status_fd, int *exec_errno)
 {
-	char buf[1 + sizeof(int)];
+	char buf[2 + sizeof(int)];
 	size_t got = 0;
 
 	*exec_errno = 0;
@@ -32,10 +34,10 @@ int boxed_run_wait_exec(int status_fd, int *exec_errno)
 			break;
 		got += (size_t)n;
 	}
-	if (got == 0)
+	if (got == 1 && buf[0] == 'X')
 		return 0;
-	if (buf[0] == 'E' && got == sizeof(buf)) {
-		memcpy(exec_errno, buf + 1, sizeof(int));
+	if (got == sizeof(buf) && buf[0] == 'X' && buf[1] == 'E') {
+		memcpy(exec_errno, buf + 2, sizeof(int));
 		return 2;
 	}
 	return 1;
@@ -175,7 +177,7 @@ static int ready(const struct pollfd *pfd, const int *idx, int slot)
 
 void boxed_run_supervise(struct boxed_run_super *s)
 {
-	while (!s->exited) {
+	while (!s->exited && !s->answered) {
 		struct pollfd pfd[P_COUNT];
 		int idx[P_COUNT], n = 0, expired;
 		struct timespec ts = remaining(s, &expired);
@@ -213,6 +215,9 @@ void boxed_run_supervise(struct boxed_run_super *s)
 			write_request(s);
 		if (ready(pfd, idx, P_PID))
 			s->exited = 1;
+		else if (s->stop_at_answer && s->request_fd < 0 && s->result_fd < 0 && s->out_fd < 0 &&
+			 s->err_fd < 0)
+			s->answered = 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->end);
 }
@@ -261,4 +266,56 @@ void boxed_run_drain(struct boxed_run_super *s)
 	if (s->result_fd >= 0)
 		close(s->result_fd);
 	s->out_fd = s->err_fd = s->result_fd = -1;
+}
+
+long boxed_run_peak_rss_kib(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	int fd;
+	ssize_t n;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nVmHWM:");
+	return p ? strtol(p + 7, NULL, 10) : -1;
+}
+
+/* The child is ours and unreaped, so its pid cannot have been reused. An
+ * exiting process has already lost its memory map, and with it VmHWM. */
+int boxed_run_sample_child(struct boxed_run_super *s)
+{
+	clockid_t clock;
+	struct timespec cpu;
+	long rss;
+
+	if (clock_getcpuclockid(s->pid, &clock) != 0 || clock_gettime(clock, &cpu) != 0)
+		return -1;
+	rss = boxed_run_peak_rss_kib(s->pid);
+	if (rss < 0)
+		return -1;
+	s->cpu_time = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+	s->max_rss_kib = rss;
+	return 0;
+}
+
+void boxed_run_end_child(struct boxed_run_super *s, double seconds)
+{
+	struct pollfd pfd = {.fd = s->pidfd, .events = POLLIN};
+	struct timespec ts = {.tv_sec = (time_t)seconds,
+			      .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+
+	/* It may be gone already (ESRCH); the cleanup checks the rest. */
+	(void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+	while (ppoll(&pfd, 1, &ts, NULL) < 0 && errno == EINTR)
+		;
 }

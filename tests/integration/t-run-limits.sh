@@ -96,6 +96,22 @@ rep=$(run_json -- /bin/sh -c 'echo data > leftover; echo "$HOME"')
 dir=$(jget "$rep" 'd["stdout"].strip()')
 check_eq "private directory is empty after the run" "" "$(ls -A "$dir" 2>&1)"
 
+# A run that takes the permissions of its private directory away (and of a
+# directory in it) still gets it wiped, and leaves a usable slot.
+rep=$(run_json -- "$PY" -I -S -c '
+import os
+home = os.environ["HOME"]
+os.mkdir("d")
+open("d/f", "w").write("x")
+os.chmod("d", 0)
+os.chmod(home, 0)
+print(home)')
+dir=$(jget "$rep" 'd["stdout"].strip()')
+check_eq "chmod 000 of the private directory: the run is ok" ok \
+	"$(jget "$rep" 'd["report"]["outcome"]')"
+check_eq "chmod 000 of the private directory: emptied and 0700 again" "700 " \
+	"$(stat -c %a "$dir") $(ls -A "$dir" 2>&1)"
+
 # File size limit.
 rep=$(run_json --fsize 4096 -- /bin/sh -c 'exec head -c 100000 /dev/zero > big')
 check_eq "fsize: a larger file ends the run by SIGXFSZ" "signal 25" \
