@@ -59,12 +59,11 @@ static int take_setup_lock(struct boxed_setup_ctx *ctx)
 
 static void read_config_unchecked(const char *path, struct boxed_config *cfg)
 {
-	boxed_autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	boxed_autofree char *text = NULL;
 	char err[512];
 
-	if (fd < 0 || boxed_read_all(fd, BOXED_CONFIG_MAX_SIZE, &text) < 0)
-		boxed_die_errno("%s: read", path);
+	if (boxed_read_file(path, BOXED_CONFIG_MAX_SIZE, &text, err, sizeof(err)) < 0)
+		boxed_die("%s", err);
 	if (boxed_config_parse(text, cfg, err, sizeof(err)) != 0)
 		boxed_die("%s: %s", path, err);
 }

@@ -258,18 +258,13 @@ int boxed_config_parse(const char *text, struct boxed_config *cfg, char *err, si
 
 int boxed_config_load(const char *path, struct boxed_config *cfg, char *err, size_t errlen)
 {
-	boxed_autoclose int fd = -1;
 	boxed_autofree char *text = NULL;
 	char why[512];
 
 	if (boxed_check_trusted_path(path, why, sizeof(why)) != 0)
 		return boxed_errf(err, errlen, "refusing config %s: %s", path, why);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return boxed_errf(err, errlen, "%s: %s", path, strerror(errno));
-	if (boxed_read_all(fd, BOXED_CONFIG_MAX_SIZE, &text) < 0)
-		return boxed_errf(err, errlen, "%s: %s", path,
-				  errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
+	if (boxed_read_file(path, BOXED_CONFIG_MAX_SIZE, &text, err, errlen) < 0)
+		return -1;
 	if (boxed_config_parse(text, cfg, why, sizeof(why)) != 0)
 		return boxed_errf(err, errlen, "%s: %s", path, why);
 	return 0;

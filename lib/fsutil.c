@@ -28,7 +28,7 @@ void boxed_freep(void *p)
 /* A directory another user can write lets that user swap the entries in it
  * (rename the file we checked, plant a new one); a sticky directory such as
  * /tmp still lets them plant. Either way nothing below it can be trusted. */
-static int check_one(const char *path, int want_dir, char *err, size_t errlen)
+static int check_one(const char *path, int want_dir, int *symlinks, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -37,6 +37,7 @@ static int check_one(const char *path, int want_dir, char *err, size_t errlen)
 	if (S_ISLNK(st.st_mode)) {
 		if (st.st_uid != 0)
 			return boxed_errf(err, errlen, "%s: symlink is not owned by root", path);
+		*symlinks = 1;
 		return 0;
 	}
 	if (want_dir && !S_ISDIR(st.st_mode))
@@ -51,7 +52,9 @@ static int check_one(const char *path, int want_dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_components(const char *path, char *err, size_t errlen)
+/* Check path and each of its ancestors; *symlinks is set when one of them
+ * is a (root-owned) symlink, whose target must be checked in turn. */
+static int check_components(const char *path, int *symlinks, char *err, size_t errlen)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -61,30 +64,33 @@ static int check_components(const char *path, char *err, size_t errlen)
 	if (len >= sizeof(buf))
 		return boxed_errf(err, errlen, "%s: path too long", path);
 	memcpy(buf, path, len + 1);
-	if (check_one("/", 1, err, errlen) != 0)
+	if (check_one("/", 1, symlinks, err, errlen) != 0)
 		return -1;
 	for (size_t i = 1; i < len; i++) {
 		if (buf[i] != '/')
 			continue;
 		buf[i] = '\0';
-		if (check_one(buf, 0, err, errlen) != 0)
+		if (check_one(buf, 0, symlinks, err, errlen) != 0)
 			return -1;
 		buf[i] = '/';
 	}
-	return check_one(buf, 0, err, errlen);
+	return check_one(buf, 0, symlinks, err, errlen);
 }
 
 int boxed_check_trusted_path(const char *path, char *err, size_t errlen)
 {
 	char resolved[PATH_MAX];
+	int symlinks = 0;
 
-	if (check_components(path, err, errlen) != 0)
+	if (check_components(path, &symlinks, err, errlen) != 0)
 		return -1;
+	if (!symlinks)
+		return 0;
 	if (!realpath(path, resolved))
 		return boxed_errf(err, errlen, "%s: %s", path, strerror(errno));
 	if (strcmp(resolved, path) == 0)
 		return 0;
-	return check_components(resolved, err, errlen);
+	return check_components(resolved, &symlinks, err, errlen);
 }
 
 ssize_t boxed_read_all(int fd, size_t max, char **out)
@@ -132,6 +138,30 @@ ssize_t boxed_read_all(int fd, size_t max, char **out)
 	buf[len] = '\0';
 	*out = buf;
 	return (ssize_t)len;
+}
+
+ssize_t boxed_read_file(const char *path, size_t max, char **out, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), saved;
+	ssize_t n;
+
+	if (fd < 0) {
+		saved = errno;
+		boxed_errf(err, errlen, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	n = boxed_read_all(fd, max, out);
+	saved = errno;
+	close(fd);
+	if (n < 0) {
+		if (saved == EFBIG)
+			boxed_errf(err, errlen, "%s: larger than %zu KiB", path, max / 1024);
+		else
+			boxed_errf(err, errlen, "%s: %s", path, strerror(saved));
+		errno = saved;
+	}
+	return n;
 }
 
 int boxed_write_all(int fd, const void *buf, size_t len)

@@ -23,6 +23,12 @@ __attribute__((warn_unused_result)) int boxed_check_trusted_path(const char *pat
  * than max bytes). */
 __attribute__((warn_unused_result)) ssize_t boxed_read_all(int fd, size_t max, char **out);
 
+/* Read the file at path (not following a final symlink) into a
+ * NUL-terminated malloc'd buffer of at most max bytes. Returns the length,
+ * or -1 with errno kept and "PATH: reason" in err. */
+__attribute__((warn_unused_result)) ssize_t boxed_read_file(const char *path, size_t max,
+							    char **out, char *err, size_t errlen);
+
 /* Write all of buf to fd, retrying short writes and EINTR. Returns 0 or -1
  * with errno set. */
 __attribute__((warn_unused_result)) int boxed_write_all(int fd, const void *buf, size_t len);

@@ -291,21 +291,12 @@ int boxed_manifest_parse(const char *text, struct boxed_manifest *m, char *err, 
 
 int boxed_manifest_load(const char *path, struct boxed_manifest *m, char *err, size_t errlen)
 {
-	boxed_autoclose int fd = -1;
 	boxed_autofree char *text = NULL;
 	char why[256];
 
 	memset(m, 0, sizeof(*m));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int saved = errno;
-
-		boxed_errf(err, errlen, "%s: %s", path, strerror(saved));
-		errno = saved;
+	if (boxed_read_file(path, BOXED_MANIFEST_MAX_SIZE, &text, err, errlen) < 0)
 		return -1;
-	}
-	if (boxed_read_all(fd, BOXED_MANIFEST_MAX_SIZE, &text) < 0)
-		return boxed_errf(err, errlen, "%s: %s", path, strerror(errno));
 	if (boxed_manifest_parse(text, m, why, sizeof(why)) != 0) {
 		boxed_errf(err, errlen, "%s: %s", path, why);
 		errno = EINVAL;

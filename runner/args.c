@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,19 +120,6 @@ static int parse_seconds(const char *s, double max, double *out)
 	return 0;
 }
 
-/* A number option: a size, then its lower bound (the config's minimum, so
- * a caller cannot ask for something root's config would reject). */
-static int parse_number(const char *name, const char *s, uint64_t lo, uint64_t *out, char *err,
-			size_t errlen)
-{
-	if (boxed_run_parse_size(s, out) != 0)
-		return boxed_errf(err, errlen, "--%s: '%s' is not a number", name, s);
-	if (*out < lo)
-		return boxed_errf(err, errlen, "--%s: must be at least %llu", name,
-				  (unsigned long long)lo);
-	return 0;
-}
-
 static int parse_report_fd(const char *s, int *out, char *err, size_t errlen)
 {
 	char *end;
@@ -147,34 +135,59 @@ static int parse_report_fd(const char *s, int *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* The integer limits: each an option, its bit in boxed_run_args.set, its
+ * field of struct boxed_limits, and the least a caller may ask for (the
+ * config's own minimum, so no caller can ask for what root's config would
+ * reject). */
+static const struct int_limit {
+	int opt;
+	const char *name;
+	unsigned bit;
+	size_t offset;
+	uint64_t min;
+} int_limits[] = {
+    {OPT_CPU, "cpu", BOXED_RUN_SET_CPU, offsetof(struct boxed_limits, cpu), 1},
+    {OPT_MEMORY, "memory", BOXED_RUN_SET_MEMORY, offsetof(struct boxed_limits, memory), 16u << 20},
+    {OPT_NPROC, "nproc", BOXED_RUN_SET_NPROC, offsetof(struct boxed_limits, nproc), 1},
+    {OPT_NOFILE, "nofile", BOXED_RUN_SET_NOFILE, offsetof(struct boxed_limits, nofile), 8},
+    {OPT_FSIZE, "fsize", BOXED_RUN_SET_FSIZE, offsetof(struct boxed_limits, fsize), 0},
+    {OPT_OUTPUT, "output", BOXED_RUN_SET_OUTPUT, offsetof(struct boxed_limits, output), 0},
+};
+#define N_INT_LIMITS (sizeof(int_limits) / sizeof(int_limits[0]))
+
+static uint64_t *limit_field(struct boxed_limits *l, const struct int_limit *il)
+{
+	return (uint64_t *)((char *)l + il->offset);
+}
+
+static const uint64_t *limit_value(const struct boxed_limits *l, const struct int_limit *il)
+{
+	return (const uint64_t *)((const char *)l + il->offset);
+}
+
 static int parse_limit(int opt, const char *arg, struct boxed_run_args *a, char *err, size_t errlen)
 {
-	switch (opt) {
-	case OPT_TIMEOUT:
+	if (opt == OPT_TIMEOUT) {
 		if (parse_seconds(arg, 86400, &a->req.timeout) != 0)
 			return boxed_errf(
 			    err, errlen, "--timeout: '%s' is not a number of seconds in (0, 86400]",
 			    arg);
 		a->set |= BOXED_RUN_SET_TIMEOUT;
 		return 0;
-	case OPT_CPU:
-		a->set |= BOXED_RUN_SET_CPU;
-		return parse_number("cpu", arg, 1, &a->req.cpu, err, errlen);
-	case OPT_MEMORY:
-		a->set |= BOXED_RUN_SET_MEMORY;
-		return parse_number("memory", arg, 16u << 20, &a->req.memory, err, errlen);
-	case OPT_NPROC:
-		a->set |= BOXED_RUN_SET_NPROC;
-		return parse_number("nproc", arg, 1, &a->req.nproc, err, errlen);
-	case OPT_NOFILE:
-		a->set |= BOXED_RUN_SET_NOFILE;
-		return parse_number("nofile", arg, 8, &a->req.nofile, err, errlen);
-	case OPT_FSIZE:
-		a->set |= BOXED_RUN_SET_FSIZE;
-		return parse_number("fsize", arg, 0, &a->req.fsize, err, errlen);
-	case OPT_OUTPUT:
-		a->set |= BOXED_RUN_SET_OUTPUT;
-		return parse_number("output", arg, 0, &a->req.output, err, errlen);
+	}
+	for (size_t i = 0; i < N_INT_LIMITS; i++) {
+		const struct int_limit *il = &int_limits[i];
+		uint64_t *v = limit_field(&a->req, il);
+
+		if (il->opt != opt)
+			continue;
+		a->set |= il->bit;
+		if (boxed_run_parse_size(arg, v) != 0)
+			return boxed_errf(err, errlen, "--%s: '%s' is not a number", il->name, arg);
+		if (*v < il->min)
+			return boxed_errf(err, errlen, "--%s: must be at least %llu", il->name,
+					  (unsigned long long)il->min);
+		return 0;
 	}
 	return boxed_errf(err, errlen, "unknown option");
 }
@@ -283,13 +296,6 @@ void boxed_run_args_or_exit(int argc, char **argv, struct boxed_run_args *a)
 	exit(BOXED_RUN_EXIT_SANDBOX);
 }
 
-static uint64_t clamp_u64(unsigned set, unsigned bit, uint64_t req, uint64_t dflt, uint64_t max)
-{
-	uint64_t v = (set & bit) ? req : dflt;
-
-	return v < max ? v : max;
-}
-
 void boxed_run_clamp(const struct boxed_run_args *a, const struct boxed_config *cfg,
 		     struct boxed_limits *out)
 {
@@ -297,10 +303,11 @@ void boxed_run_clamp(const struct boxed_run_args *a, const struct boxed_config *
 	double t = (a->set & BOXED_RUN_SET_TIMEOUT) ? a->req.timeout : d->timeout;
 
 	out->timeout = t < m->timeout ? t : m->timeout;
-	out->cpu = clamp_u64(a->set, BOXED_RUN_SET_CPU, a->req.cpu, d->cpu, m->cpu);
-	out->memory = clamp_u64(a->set, BOXED_RUN_SET_MEMORY, a->req.memory, d->memory, m->memory);
-	out->nproc = clamp_u64(a->set, BOXED_RUN_SET_NPROC, a->req.nproc, d->nproc, m->nproc);
-	out->nofile = clamp_u64(a->set, BOXED_RUN_SET_NOFILE, a->req.nofile, d->nofile, m->nofile);
-	out->fsize = clamp_u64(a->set, BOXED_RUN_SET_FSIZE, a->req.fsize, d->fsize, m->fsize);
-	out->output = clamp_u64(a->set, BOXED_RUN_SET_OUTPUT, a->req.output, d->output, m->output);
+	for (size_t i = 0; i < N_INT_LIMITS; i++) {
+		const struct int_limit *il = &int_limits[i];
+		uint64_t v = *limit_value((a->set & il->bit) ? &a->req : d, il);
+		uint64_t max = *limit_value(m, il);
+
+		*limit_field(out, il) = v < max ? v : max;
+	}
 }

@@ -13,17 +13,9 @@ which the sandbox can read only where other users may read. See
 :func:`run`, :class:`Pool` and :mod:`boxed.errors`.
 """
 
+from . import errors
 from .core import MAX_MESSAGE, Result, find_runner, run
-from .errors import (
-    BoxedError,
-    MemoryLimitError,
-    OutputLimitError,
-    RemoteError,
-    RemoteTraceback,
-    RequestTooLargeError,
-    SandboxError,
-    TimeoutError,
-)
+from .errors import *  # noqa: F401,F403 (the exceptions: errors.__all__)
 from .pool import Pool
 
 try:
@@ -31,18 +23,4 @@ try:
 except ImportError:
     __version__ = "0.1.0"
 
-__all__ = [
-    "run",
-    "Pool",
-    "Result",
-    "find_runner",
-    "MAX_MESSAGE",
-    "BoxedError",
-    "RemoteError",
-    "RemoteTraceback",
-    "TimeoutError",
-    "MemoryLimitError",
-    "OutputLimitError",
-    "SandboxError",
-    "RequestTooLargeError",
-]
+__all__ = ["run", "Pool", "Result", "find_runner", "MAX_MESSAGE", *errors.__all__]

@@ -22,3 +22,13 @@ slot_procs() {
 	ps -eo ruid=,stat=,pid=,comm= | awk -v lo="$BOXED_UID_BASE" -v n="$BOXED_SLOT_COUNT" \
 		'$1 >= lo && $1 < lo + n && $2 !~ /^Z/'
 }
+
+# wait_for_output FILE: wait up to 5 s for a background run to write its
+# first line to FILE.
+wait_for_output() {
+	for _ in $(seq 50); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

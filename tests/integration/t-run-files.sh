@@ -46,7 +46,7 @@ import os, time
 print(os.getpid(), flush=True)
 time.sleep(15)' >"$RUN_TMP/a.out" 2>&1 &
 runner_a=$!
-for _ in $(seq 50); do [ -s "$RUN_TMP/a.out" ] && break; sleep 0.1; done
+wait_for_output "$RUN_TMP/a.out"
 pid_a=$(head -n 1 "$RUN_TMP/a.out")
 check_match "a concurrent run is going on" '^[0-9]+$' "$pid_a"
 

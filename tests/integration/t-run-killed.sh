@@ -9,7 +9,7 @@ as_caller "$BOXED_RUN" --timeout 30 -- "$PY" -I -S -c '
 import os, time
 print(os.getuid(), os.getpid(), flush=True)
 time.sleep(25)' >"$RUN_TMP/k.out" 2>&1 &
-for _ in $(seq 50); do [ -s "$RUN_TMP/k.out" ] && break; sleep 0.1; done
+wait_for_output "$RUN_TMP/k.out"
 read -r uid pid <"$RUN_TMP/k.out"
 check "the run started (pid $pid)" kill -0 "$pid"
 check "SIGKILL to the runner" pkill -KILL -U "$BOXED_CALLER" -x boxed-run
@@ -64,7 +64,7 @@ if os.fork() == 0:
 print(os.getuid(), flush=True)
 time.sleep(25)' >"$RUN_TMP/d.out" 2>&1
 ) &
-for _ in $(seq 50); do [ -s "$RUN_TMP/d.out" ] && break; sleep 0.1; done
+wait_for_output "$RUN_TMP/d.out"
 duid=$(head -n 1 "$RUN_TMP/d.out")
 check_eq "the daemon's run got slot 0" "$BOXED_UID_BASE" "$duid"
 pkill -KILL -U "$BOXED_CALLER" -x boxed-run

@@ -138,6 +138,26 @@ START_TEST(sizes)
 }
 END_TEST
 
+START_TEST(each_limit_sets_its_own_field)
+{
+	const char *argv[] = {"boxed-run", "--cpu",   "3",	"--memory", "20M",  "--nproc",
+			      "5",	   "--nofile", "9",	"--fsize",  "7K",   "--output",
+			      "11",	   "--",       "x",	NULL};
+	struct boxed_run_args a;
+
+	ck_assert_int_eq(parse(&a, 15, argv), BOXED_RUN_PARSE_OK);
+	ck_assert_uint_eq(a.req.cpu, 3);
+	ck_assert_uint_eq(a.req.memory, 20u << 20);
+	ck_assert_uint_eq(a.req.nproc, 5);
+	ck_assert_uint_eq(a.req.nofile, 9);
+	ck_assert_uint_eq(a.req.fsize, 7u << 10);
+	ck_assert_uint_eq(a.req.output, 11);
+	ck_assert_uint_eq(a.set, BOXED_RUN_SET_CPU | BOXED_RUN_SET_MEMORY | BOXED_RUN_SET_NPROC |
+				     BOXED_RUN_SET_NOFILE | BOXED_RUN_SET_FSIZE |
+				     BOXED_RUN_SET_OUTPUT);
+}
+END_TEST
+
 START_TEST(clamping)
 {
 	const char *argv[] = {"boxed-run", "--timeout", "9999",	    "--cpu", "2",
@@ -203,6 +223,7 @@ static Suite *run_args_suite(void)
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, rejects_bad_usage);
 	tcase_add_test(tc, sizes);
+	tcase_add_test(tc, each_limit_sets_its_own_field);
 	tcase_add_test(tc, clamping);
 	tcase_add_exit_test(tc, usage_error_exits_125, BOXED_RUN_EXIT_SANDBOX);
 	tcase_add_exit_test(tc, help_exits_0, 0);
