@@ -15,46 +15,39 @@ static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
 	fputc('\n', stderr);
 }
 
+/* Report fmt (with errnum's text unless 0), then leave: with exit() in a
+ * program, with _exit() in a child between clone or fork and exec. */
+#define REPORT_AND_LEAVE(errnum, leave)         \
+	do {                                    \
+		va_list ap;                     \
+		va_start(ap, fmt);              \
+		vreport("", fmt, ap, (errnum)); \
+		va_end(ap);                     \
+		leave(boxed_die_status);        \
+	} while (0)
+
 void boxed_die(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("", fmt, ap, 0);
-	va_end(ap);
-	exit(boxed_die_status);
+	REPORT_AND_LEAVE(0, exit);
 }
 
 void boxed_die_errno(const char *fmt, ...)
 {
 	int saved = errno;
-	va_list ap;
 
-	va_start(ap, fmt);
-	vreport("", fmt, ap, saved);
-	va_end(ap);
-	exit(boxed_die_status);
+	REPORT_AND_LEAVE(saved, exit);
 }
 
 void boxed_die_child(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("", fmt, ap, 0);
-	va_end(ap);
-	_exit(boxed_die_status);
+	REPORT_AND_LEAVE(0, _exit);
 }
 
 void boxed_die_child_errno(const char *fmt, ...)
 {
 	int saved = errno;
-	va_list ap;
 
-	va_start(ap, fmt);
-	vreport("", fmt, ap, saved);
-	va_end(ap);
-	_exit(boxed_die_status);
+	REPORT_AND_LEAVE(saved, _exit);
 }
 
 void boxed_warn(const char *fmt, ...)

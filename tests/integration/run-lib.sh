@@ -16,6 +16,17 @@ jget() { printf '%s' "$1" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); p
 # probe CODE: run Python code in the sandbox, print its stdout.
 probe() { as_caller "$BOXED_RUN" --nproc 4 -- "$PY" -I -S -c "$1" 2>&1; }
 
+# Python code that starts a daemon (double fork, own session, stdout and
+# stderr closed) sleeping for a minute, and goes on.
+DAEMON_PY='
+import os, time
+if os.fork() == 0:
+	os.setsid()
+	if os.fork() == 0:
+		os.close(1); os.close(2)
+		time.sleep(60)
+	os._exit(0)'
+
 # slot_procs: live (non-zombie) processes whose real uid is a slot uid (a
 # supervisor has only its effective uid set to its slot's).
 slot_procs() {

@@ -52,15 +52,8 @@ done
 install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/d.out"
 (
 	for fd in "${locks[@]}"; do eval "exec $fd<&-"; done
-	as_caller "$BOXED_RUN" --nproc 4 --timeout 30 -- "$PY" -I -S -c '
-import os, time
+	as_caller "$BOXED_RUN" --nproc 4 --timeout 30 -- "$PY" -I -S -c "$DAEMON_PY"'
 open("left-behind", "w").write("x")
-if os.fork() == 0:
-	os.setsid()
-	if os.fork() == 0:
-		os.close(1); os.close(2)
-		time.sleep(60)
-	os._exit(0)
 print(os.getuid(), flush=True)
 time.sleep(25)' >"$RUN_TMP/d.out" 2>&1
 ) &

@@ -84,16 +84,35 @@ static void assert_only_fails(const struct boxed_findings *f, const char *bad)
 	}
 }
 
-static enum boxed_severity audit_fixture(const char *name, struct boxed_findings *f)
+/* b, a changed copy of a fixture, fails exactly check (subject: what);
+ * b's data is freed. */
+static void assert_blob_fails_only(struct blob *b, const char *what, const char *check)
+{
+	struct boxed_findings f = {0};
+
+	ck_assert_int_eq(boxed_elf_audit_mem(b->data, b->size, what, BOXED_ELF_RECORD_OK, &f),
+			 BOXED_SEV_ERROR);
+	assert_only_fails(&f, check);
+	boxed_findings_free(&f);
+	free(b->data);
+}
+
+static int open_fixture(const char *name)
 {
 	char path[4096];
-	enum boxed_severity worst;
 	int fd;
 
 	fixture_path(path, sizeof(path), name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "fixture %s missing", path);
-	worst = boxed_elf_audit_fd(fd, name, BOXED_ELF_RECORD_OK, f);
+	ck_assert_msg(fd >= 0, "fixture %s missing: build it with make elf-fixtures", path);
+	return fd;
+}
+
+static enum boxed_severity audit_fixture(const char *name, struct boxed_findings *f)
+{
+	int fd = open_fixture(name);
+	enum boxed_severity worst = boxed_elf_audit_fd(fd, name, BOXED_ELF_RECORD_OK, f);
+
 	close(fd);
 	return worst;
 }
@@ -154,12 +173,8 @@ END_TEST
 START_TEST(without_record_ok_only_failures)
 {
 	struct boxed_findings f = {0};
-	char path[4096];
-	int fd;
+	int fd = open_fixture("good");
 
-	fixture_path(path, sizeof(path), "good");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(boxed_elf_audit_fd(fd, "good", 0, &f), BOXED_SEV_OK);
 	ck_assert_uint_eq(f.count, 0);
 	ck_assert_int_eq(
@@ -176,12 +191,8 @@ END_TEST
 START_TEST(fd_offset_is_not_moved)
 {
 	struct boxed_findings f = {0};
-	char path[4096];
-	int fd;
+	int fd = open_fixture("good");
 
-	fixture_path(path, sizeof(path), "good");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(lseek(fd, 123, SEEK_SET), 123);
 	boxed_elf_audit_fd(fd, "good", 0, &f);
 	ck_assert_int_eq(boxed_elf_is_elf(fd), 1);
@@ -459,16 +470,11 @@ END_TEST
 START_TEST(wrong_machine)
 {
 	struct blob b = load("good");
-	struct boxed_findings f = {0};
 	Elf64_Ehdr e = get_ehdr(&b);
 
 	e.e_machine = e.e_machine == EM_X86_64 ? EM_AARCH64 : EM_X86_64;
 	put_ehdr(&b, &e);
-	ck_assert_int_eq(boxed_elf_audit_mem(b.data, b.size, "machine", BOXED_ELF_RECORD_OK, &f),
-			 BOXED_SEV_ERROR);
-	assert_only_fails(&f, "machine");
-	boxed_findings_free(&f);
-	free(b.data);
+	assert_blob_fails_only(&b, "machine", "machine");
 }
 END_TEST
 
@@ -485,44 +491,29 @@ static void rename_needed(struct blob *b, const char *to)
 START_TEST(needed_not_found)
 {
 	struct blob b = load("good");
-	struct boxed_findings f = {0};
 
 	rename_needed(&b, "libq.so.9");
-	ck_assert_int_eq(boxed_elf_audit_mem(b.data, b.size, "missing", BOXED_ELF_RECORD_OK, &f),
-			 BOXED_SEV_ERROR);
-	assert_only_fails(&f, "needed");
-	boxed_findings_free(&f);
-	free(b.data);
+	assert_blob_fails_only(&b, "missing", "needed");
 }
 END_TEST
 
 START_TEST(needed_relative_path)
 {
 	struct blob b = load("good");
-	struct boxed_findings f = {0};
 
 	rename_needed(&b, "./libc.so");
-	ck_assert_int_eq(boxed_elf_audit_mem(b.data, b.size, "relative", BOXED_ELF_RECORD_OK, &f),
-			 BOXED_SEV_ERROR);
-	assert_only_fails(&f, "needed");
-	boxed_findings_free(&f);
-	free(b.data);
+	assert_blob_fails_only(&b, "relative", "needed");
 }
 END_TEST
 
 START_TEST(interpreter_relative_path)
 {
 	struct blob b = load("good");
-	struct boxed_findings f = {0};
 	Elf64_Phdr p = get_phdr(&b, phdr_index(&b, PT_INTERP));
 
 	ck_assert_int_eq(b.data[p.p_offset], '/');
 	b.data[p.p_offset] = 'x';
-	ck_assert_int_eq(boxed_elf_audit_mem(b.data, b.size, "interp", BOXED_ELF_RECORD_OK, &f),
-			 BOXED_SEV_ERROR);
-	assert_only_fails(&f, "needed");
-	boxed_findings_free(&f);
-	free(b.data);
+	assert_blob_fails_only(&b, "interp", "needed");
 }
 END_TEST
 
