@@ -419,26 +419,30 @@ static void landlock_allow(int ruleset, int dirfd, const char *path, __u64 right
 		close(fd);
 }
 
-/* Read and execute everywhere; write only beneath the private directory
- * and into the null devices. Every right of the ABI is handled, so a right
- * not granted here is denied. */
+/* Write only beneath the private directory and into the null devices;
+ * read and execute everywhere. Every right of the ABI but reading and
+ * executing is handled, so a right not granted here is denied. Reading and
+ * executing are left unhandled rather than granted beneath "/": the policy
+ * is the same, as every path the run can name is beneath its root, but a
+ * handled right makes the kernel look for a rule from each file opened up
+ * to the root, which costs a Python start (hundreds of opens) about 0.1 ms. */
 static void apply_landlock(int abi, int no_network, int private_dir, const char *dir_name)
 {
 	struct boxed_landlock_ruleset_attr attr = {0};
-	__u64 all = landlock_fs_rights(abi);
-	__u64 read_exec =
-	    LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	__u64 handled = landlock_fs_rights(abi) & ~(LANDLOCK_ACCESS_FS_EXECUTE |
+						    LANDLOCK_ACCESS_FS_READ_FILE |
+						    LANDLOCK_ACCESS_FS_READ_DIR);
 	/* No device nodes and no device ioctls in the private directory. */
-	__u64 private = all & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-				LANDLOCK_ACCESS_FS_IOCTL_DEV);
-	__u64 dev_write = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
-			  (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
+	__u64 private = handled & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+				    LANDLOCK_ACCESS_FS_IOCTL_DEV);
+	__u64 dev_write =
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
 	static const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full"};
 	int ruleset;
 
 	if (abi <= 0)
 		return;
-	attr.handled_access_fs = all;
+	attr.handled_access_fs = handled;
 	if (abi >= 4 && no_network)
 		attr.handled_access_net =
 		    LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
@@ -450,7 +454,6 @@ static void apply_landlock(int abi, int no_network, int private_dir, const char 
 	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0)
 		boxed_die_child_errno("landlock_create_ruleset(ABI %d)", abi);
-	landlock_allow(ruleset, -1, "/", read_exec);
 	landlock_allow(ruleset, private_dir, dir_name, private);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		landlock_allow(ruleset, -1, devices[i], dev_write);

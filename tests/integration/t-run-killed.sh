@@ -23,11 +23,14 @@ done
 check_eq "the child died with its runner (parent-death signal)" yes "$gone"
 check_eq "no live process of a slot uid is left" "" "$(slot_procs)"
 
-# Every slot at once: the killed runner's slot must be among them.
+# Every slot at once: the killed runner's slot must be among them. Each
+# run holds its slot for a while, so that all of them overlap and no slot
+# serves twice.
 install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/all.out"
 pids=()
 for i in $(seq "$BOXED_SLOT_COUNT"); do
-	as_caller "$BOXED_RUN" -- /usr/bin/id -u >>"$RUN_TMP/all.out" 2>&1 &
+	as_caller "$BOXED_RUN" --nproc 4 -- /bin/sh -c 'id -u; exec sleep 2' \
+		>>"$RUN_TMP/all.out" 2>&1 &
 	pids+=($!)
 done
 fails=0
