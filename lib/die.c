@@ -17,13 +17,13 @@ static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
 
 /* Report fmt (with errnum's text unless 0), then leave: with exit() in a
  * program, with _exit() in a child between clone or fork and exec. */
-#define REPORT_AND_LEAVE(errnum, leave)         \
-	do {                                    \
-		va_list ap;                     \
-		va_start(ap, fmt);              \
-		vreport("", fmt, ap, (errnum)); \
-		va_end(ap);                     \
-		leave(boxed_die_status);        \
+#define REPORT_AND_LEAVE(errnum, leave)                                                            \
+	do {                                                                                       \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		vreport("", fmt, ap, (errnum));                                                    \
+		va_end(ap);                                                                        \
+		leave(boxed_die_status);                                                           \
 	} while (0)
 
 void boxed_die(const char *fmt, ...)

@@ -46,8 +46,8 @@ static int check_one(const char *path, int want_dir, int *symlinks, char *err, s
 		return boxed_errf(err, errlen, "%s: owned by uid %u, not root; chown root %s", path,
 				  (unsigned)st.st_uid, path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return boxed_errf(err, errlen, "%s: writable by %s (mode %04o); chmod go-w %s", path,
-				  (st.st_mode & S_IWOTH) ? "others" : "its group",
+		return boxed_errf(err, errlen, "%s: writable by %s (mode %04o); chmod go-w %s",
+				  path, (st.st_mode & S_IWOTH) ? "others" : "its group",
 				  (unsigned)(st.st_mode & 07777), path);
 	return 0;
 }

@@ -429,9 +429,9 @@ static void landlock_allow(int ruleset, int dirfd, const char *path, __u64 right
 static void apply_landlock(int abi, int no_network, int private_dir, const char *dir_name)
 {
 	struct boxed_landlock_ruleset_attr attr = {0};
-	__u64 handled = landlock_fs_rights(abi) & ~(LANDLOCK_ACCESS_FS_EXECUTE |
-						    LANDLOCK_ACCESS_FS_READ_FILE |
-						    LANDLOCK_ACCESS_FS_READ_DIR);
+	__u64 handled =
+	    landlock_fs_rights(abi) & ~(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
+					LANDLOCK_ACCESS_FS_READ_DIR);
 	/* No device nodes and no device ioctls in the private directory. */
 	__u64 private = handled & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
 				    LANDLOCK_ACCESS_FS_IOCTL_DEV);

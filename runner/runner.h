@@ -304,7 +304,7 @@ struct boxed_run_super {
 	double timeout;
 	struct timespec start, end;
 	int timed_out, output_exceeded, exited;
-	int answered; /* python mode: result and output complete, child not reaped */
+	int answered;	 /* python mode: result and output complete, child not reaped */
 	int interrupted; /* signal number that stopped the supervisor, 0: none */
 	int status;
 	int reaped;

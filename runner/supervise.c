@@ -215,8 +215,8 @@ void boxed_run_supervise(struct boxed_run_super *s)
 			write_request(s);
 		if (ready(pfd, idx, P_PID))
 			s->exited = 1;
-		else if (s->stop_at_answer && s->request_fd < 0 && s->result_fd < 0 && s->out_fd < 0 &&
-			 s->err_fd < 0)
+		else if (s->stop_at_answer && s->request_fd < 0 && s->result_fd < 0 &&
+			 s->out_fd < 0 && s->err_fd < 0)
 			s->answered = 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->end);

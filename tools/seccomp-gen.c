@@ -76,8 +76,8 @@ static void write_program(FILE *out, const char *name, int no_network)
 
 	fprintf(out, "static const struct sock_filter %s[%zu] = {\n", name, count);
 	for (size_t i = 0; i < count; i++)
-		fprintf(out, "\t{0x%04x, %u, %u, 0x%08x},\n", prog[i].code, prog[i].jt,
-			prog[i].jf, prog[i].k);
+		fprintf(out, "\t{0x%04x, %u, %u, 0x%08x},\n", prog[i].code, prog[i].jt, prog[i].jf,
+			prog[i].k);
 	fprintf(out, "};\n\n");
 	free(prog);
 }

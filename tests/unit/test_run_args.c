@@ -140,9 +140,9 @@ END_TEST
 
 START_TEST(each_limit_sets_its_own_field)
 {
-	const char *argv[] = {"boxed-run", "--cpu",   "3",	"--memory", "20M",  "--nproc",
-			      "5",	   "--nofile", "9",	"--fsize",  "7K",   "--output",
-			      "11",	   "--",       "x",	NULL};
+	const char *argv[] = {"boxed-run", "--cpu",    "3", "--memory", "20M", "--nproc",
+			      "5",	   "--nofile", "9", "--fsize",	"7K",  "--output",
+			      "11",	   "--",       "x", NULL};
 	struct boxed_run_args a;
 
 	ck_assert_int_eq(parse(&a, 15, argv), BOXED_RUN_PARSE_OK);

@@ -111,8 +111,7 @@ static void network_checks(struct probe *p)
 	expect_denied(p, syscall(SYS_io_uring_setup, 1, NULL), EPERM, "io_uring_setup");
 	expect_denied(p, syscall(SYS_unshare, CLONE_NEWUSER), EPERM, "unshare(CLONE_NEWUSER)");
 	expect_denied(p, syscall(SYS_clone3, NULL, 0), ENOSYS, "clone3");
-	expect_denied(p, syscall(SYS_ioctl, 0, 0x5412 /* TIOCSTI */, "x"), EPERM,
-		      "ioctl(TIOCSTI)");
+	expect_denied(p, syscall(SYS_ioctl, 0, 0x5412 /* TIOCSTI */, "x"), EPERM, "ioctl(TIOCSTI)");
 	/* What is not denied still works. */
 	expect(p, syscall(SYS_getpid) == getpid(), "getpid allowed");
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
