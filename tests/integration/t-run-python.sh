@@ -21,6 +21,20 @@ check_eq "math.sqrt(4): exit 0" 0 "$rc"
 check_eq "math.sqrt(4): outcome ok, value 2.0 (a float, relayed as written)" "ok 2.0 float" \
 	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"], type(d["result"]["value"]).__name__' | tr -d "(),'")"
 check_eq "the wall clock is short" True "$(jget "$resp" 'd["report"]["wall_time"] < 2')"
+# The answer is written once the result is in, before the interpreter's end
+# (docs/protocol.md): no exit status, but its CPU time and peak RSS.
+check_eq "answered at the result: exit_code and signal null, CPU and RSS read" \
+	"None None True True" \
+	"$(jget "$resp" 'd["report"]["exit_code"], d["report"]["signal"], d["report"]["cpu_time"] > 0, d["report"]["max_rss_kib"] > 1000' | tr -d "(),'")"
+check_eq "answered at the result: nothing of the run is left once the runner exits" "" \
+	"$(slot_procs)"
+
+start=$(date +%s%N)
+resp=$(call --timeout 0.5 '{"target": "os.kill", "args": [0, 19]}')
+end=$(date +%s%N)
+check_eq "a function that stops itself before its result: timeout" "timeout None" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]' | tr -d "(),'")"
+check "stopped function: the runner returned within 1.5 s" test $(((end - start) / 1000000)) -lt 1500
 
 resp=$(call '{"target": "math.sqrt", "args": [-1]}')
 check_eq "exception: outcome error, type and message carried" "error False ValueError math domain error" \
