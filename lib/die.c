@@ -16,7 +16,7 @@ static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
 }
 
 /* Report fmt (with errnum's text unless 0), then leave: with exit() in a
- * program, with _exit() in a child between clone or fork and exec. */
+ * program, with _exit() in a child between fork and exec. */
 #define REPORT_AND_LEAVE(errnum, leave)                                                            \
 	do {                                                                                       \
 		va_list ap;                                                                        \

@@ -18,10 +18,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void boxed_die(const char *fmt, 
 /* As boxed_die(), appending ": strerror(errno)" (errno saved first). */
 __attribute__((noreturn, format(printf, 1, 2))) void boxed_die_errno(const char *fmt, ...);
 
-/* As boxed_die() and boxed_die_errno(), for a child between clone or fork
- * and exec: it leaves with _exit(), so that it never runs the atexit
- * handlers or flushes the stdio buffers it inherited from (or, after a
- * CLONE_VM clone, shares with) its parent. */
+/* As boxed_die() and boxed_die_errno(), for a child between fork and exec:
+ * it leaves with _exit(), so that it never runs the atexit handlers or
+ * flushes the stdio buffers it inherited from its parent. */
 __attribute__((noreturn, format(printf, 1, 2))) void boxed_die_child(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void boxed_die_child_errno(const char *fmt, ...);
 

@@ -107,12 +107,30 @@ static int dir_is_empty(int fd)
 	return n >= 0;
 }
 
-int boxed_run_open_private_dir(const char *path)
+int boxed_run_open_private_dir(const char *path, uid_t uid)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1, saved;
+	char self[64];
+	struct stat st;
 
-	if (fd < 0 && errno == EACCES && chmod(path, 0700) == 0)
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	if (fstat(dir, &st) != 0)
+		goto out;
+	if (st.st_uid != uid || st.st_gid != uid) {
+		errno = EPERM;
+		goto out;
+	}
+	/* fchmod() refuses an O_PATH fd, and a path relative to it needs the
+	 * search permission that may be missing: chmod the fd's own inode. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", dir);
+	if ((st.st_mode & 07777) != 0700 && chmod(self, 0700) != 0)
+		goto out;
+	fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+out:
+	saved = errno;
+	close(dir);
+	errno = saved;
 	return fd;
 }
 
@@ -237,7 +255,7 @@ static int kill_run(struct boxed_run_super *s, const struct boxed_run_slot *slot
  * by now, and the wipe uses *at() calls that follow no symlink. */
 static int wipe_private_dir(const struct boxed_run_slot *slot)
 {
-	int fd = boxed_run_open_private_dir(slot->dir), rc;
+	int fd = boxed_run_open_private_dir(slot->dir, slot->uid), rc;
 
 	if (fd < 0)
 		return -1;

@@ -1,37 +1,27 @@
-/* The child's way from "supervisor with cap_setuid,cap_setgid" to "the
- * target, as a slot uid that holds nothing". One function per step;
+/* The child's way from "forked supervisor with cap_setuid,cap_setgid" to
+ * "the target, as a slot uid that holds nothing". One function per step;
  * run_child() near the end is the checklist of BLUEPRINT §2. Every step
  * that fails dies (boxed_die_child*), so nothing runs after a partial drop.
  *
- * The child is started as posix_spawn() starts one, with CLONE_VM and
- * CLONE_VFORK (boxed_run_spawn()): it runs on its own stack inside the
- * supervisor's memory, while the supervisor sleeps, until execve gives it
- * memory of its own. That spares a run the copy of the page tables and the
- * copy-on-write faults of fork(), and wakes the supervisor exactly when
- * the target has started. It also sets the rules for all the code below:
- *  - leave only by execve or _exit() (boxed_die_child*): exit() would run
- *    the supervisor's atexit handlers and flush its stdio buffers;
- *  - never write memory the supervisor reads afterwards, environ included;
- *  - the supervisor has no threads, so it holds no lock (malloc's, stdio's)
- *    while it sleeps, and what the child mallocs is merely leaked to it.
- * Credentials, fds, the working directory, signal handlers, rlimits,
- * no_new_privs, Landlock and seccomp belong to the task, not to the
- * memory: the child changes them for itself alone, as CLONE_FILES,
- * CLONE_FS, CLONE_SIGHAND and CLONE_THREAD are not set.
+ * The child is a plain fork(), not a CLONE_VM one as posix_spawn() makes:
+ * until its uid is dropped the caller may kill it at any instruction, and a
+ * child killed in the middle of a malloc() (libcap allocates) would leave a
+ * shared heap corrupt under a supervisor that holds capabilities. It leaves
+ * only by execve or _exit(), never exit(), so that it neither runs the
+ * atexit handlers nor flushes the stdio buffers it inherited.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
-#include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -347,20 +337,13 @@ static void kill_leftovers(void)
 
 static int open_private_dir(const struct boxed_run_slot *slot)
 {
-	int fd = boxed_run_open_private_dir(slot->dir);
-	struct stat st;
+	int fd = boxed_run_open_private_dir(slot->dir, slot->uid);
 
+	if (fd < 0 && errno == EPERM)
+		boxed_die_child("%s is not the slot's (uid and gid %u; run boxed-setup install)",
+				slot->dir, (unsigned)slot->uid);
 	if (fd < 0)
 		boxed_die_child_errno("open(%s)", slot->dir);
-	if (fstat(fd, &st) != 0)
-		boxed_die_child_errno("fstat(%s)", slot->dir);
-	if (st.st_uid != slot->uid || st.st_gid != slot->uid)
-		boxed_die_child("%s is owned by %u:%u, not the slot's %u (run boxed-setup install)",
-				slot->dir, (unsigned)st.st_uid, (unsigned)st.st_gid,
-				(unsigned)slot->uid);
-	/* The previous run owned this directory and could have opened it up. */
-	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) != 0)
-		boxed_die_child_errno("fchmod(%s, 0700)", slot->dir);
 	/* A runner killed with SIGKILL could not wipe what its run left. */
 	if (boxed_run_wipe_dir(fd) != 0)
 		boxed_die_child_errno("emptying %s", slot->dir);
@@ -419,13 +402,13 @@ static void landlock_allow(int ruleset, int dirfd, const char *path, __u64 right
 		close(fd);
 }
 
-/* Write only beneath the private directory and into the null devices;
- * read and execute everywhere. Every right of the ABI but reading and
- * executing is handled, so a right not granted here is denied. Reading and
- * executing are left unhandled rather than granted beneath "/": the policy
- * is the same, as every path the run can name is beneath its root, but a
- * handled right makes the kernel look for a rule from each file opened up
- * to the root, which costs a Python start (hundreds of opens) about 0.1 ms. */
+/* Write only beneath the private directory and into the null devices.
+ * Every right of the ABI but reading and executing is handled, so a write
+ * right not granted here is denied. Reading and executing are left to the
+ * uid's file permissions (BLUEPRINT §2 asks Landlock for write confinement):
+ * handling them, with a rule granting them beneath "/", would only add a
+ * rule lookup from every file opened up to the root, about 0.1 ms of a
+ * Python start, and would still allow everything beneath the root. */
 static void apply_landlock(int abi, int no_network, int private_dir, const char *dir_name)
 {
 	struct boxed_landlock_ruleset_attr attr = {0};
@@ -486,38 +469,6 @@ static void tell_status(int status_fd, const char *mark, size_t len)
 		boxed_die_child_errno("write(status pipe)");
 }
 
-/* execvp() would search the PATH of environ, which this child shares with
- * the suspended supervisor (CLONE_VM) and must not repoint: search the
- * run's own PATH instead. Returns only if every execve failed, with errno
- * as execvp() would leave it. */
-static void exec_in_path(const char *file, char *const argv[], char *const envp[])
-{
-	const char *dir = BOXED_RUN_PATH;
-	int denied = 0;
-
-	if (*file == '\0' || strchr(file, '/')) {
-		execve(file, argv, envp);
-		return;
-	}
-	for (;;) {
-		const char *end = strchrnul(dir, ':');
-		char full[4096];
-		int n = snprintf(full, sizeof(full), "%.*s/%s", (int)(end - dir), dir, file);
-
-		if (n > 0 && (size_t)n < sizeof(full)) {
-			execve(full, argv, envp);
-			if (errno == EACCES)
-				denied = 1;
-			else if (errno != ENOENT && errno != ENOTDIR)
-				return;
-		}
-		if (*end == '\0')
-			break;
-		dir = end + 1;
-	}
-	errno = denied ? EACCES : ENOENT;
-}
-
 /* The status protocol of boxed_run_wait_exec(): 'X' says that setup is
  * complete and execve comes next, 'E' and the errno follow if it fails. A
  * child that dies before 'X' failed its setup (the reason is on the run's
@@ -526,14 +477,17 @@ static void exec_in_path(const char *file, char *const argv[], char *const envp[
 __attribute__((noreturn)) static void exec_target(const struct boxed_run_plan *p,
 						  struct boxed_run_env *env, int status_fd)
 {
+	extern char **environ;
 	int err;
 	char mark[1 + sizeof(int)];
 
 	tell_status(status_fd, "X", 1);
+	environ = env->envp;
 	if (p->exec_path)
 		execve(p->exec_path, (char *const *)p->argv, env->envp);
 	else
-		exec_in_path(p->argv[0], (char *const *)p->argv, env->envp);
+		/* execvp() searches the PATH of environ, which is now ours. */
+		execvp(p->argv[0], (char *const *)p->argv);
 	err = errno;
 	mark[0] = 'E';
 	memcpy(mark + 1, &err, sizeof(err));
@@ -574,36 +528,17 @@ __attribute__((noreturn)) static void run_child(const struct boxed_run_plan *p)
 	exec_target(p, &env, status_fd);
 }
 
-static int child_main(void *plan)
-{
-	run_child(plan);
-}
-
-/* The child runs on this stack, in our memory, until its execve. 256 KiB is
- * many times what the setup needs; the guard page below it turns an
- * overflow into a fault instead of a write into our heap. */
-#define CHILD_STACK_SIZE (256 * 1024)
-
 pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t size = CHILD_STACK_SIZE + (size_t)page;
-	char *stack = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	pid_t pid;
+	pid_t pid = fork();
 
-	if (stack == MAP_FAILED)
-		boxed_die_errno("mmap(child stack)");
-	if (mprotect(stack + page, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE) != 0)
-		boxed_die_errno("mprotect(child stack)");
-	/* CLONE_VFORK: we sleep here until the child has exec'd or died, so
-	 * nothing of ours runs while it uses our memory. */
-	pid = clone(child_main, stack + size, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
-		    (void *)plan, pidfd, NULL, NULL);
 	if (pid < 0)
-		boxed_die_errno("clone");
-	/* The stack stays mapped until we exit: unmapping memory that the
-	 * child touched on another CPU would cost a TLB shootdown, for
-	 * nothing. */
+		boxed_die_errno("fork");
+	if (pid == 0)
+		run_child(plan);
+	*pidfd = pidfd_open(pid, 0);
+	if (*pidfd < 0)
+		boxed_die_errno("pidfd_open(%d)", (int)pid);
 	return pid;
 }
 

@@ -146,8 +146,10 @@ static void make_pipe(int fds[2], const char *what)
 }
 
 /* SIGINT, SIGTERM and SIGHUP to the runner end the run cleanly (killed,
- * slot wiped, reported) instead of leaving it to the next run of the slot. */
-static int block_stop_signals(void)
+ * slot wiped, reported) instead of leaving it to the next run of the slot.
+ * SIGCHLD only wakes the supervisor: it is how a Python child that stopped
+ * itself after its result is noticed (the pidfd tells of exits only). */
+static int block_supervisor_signals(void)
 {
 	sigset_t set;
 	int fd;
@@ -156,6 +158,7 @@ static int block_stop_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		boxed_die_errno("sigprocmask");
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -195,7 +198,7 @@ static void start_child(struct run *r, int *status_fd)
 	plan.stderr_fd = err[1];
 	plan.request_fd = req[0];
 	plan.result_fd = res[1];
-	r->super.sig_fd = block_stop_signals();
+	r->super.sig_fd = block_supervisor_signals();
 	/* Orphans of the run are re-parented to us, not to init, so the
 	 * cleanup can reap them and no zombie of the slot uid outlives us. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -319,25 +322,25 @@ static void conclude(struct run *r)
 	}
 }
 
-/* Python mode: the result and the end of both output streams are in, so
- * the caller's answer is complete. Send it now, and leave the end of the
- * interpreter (unmapping a Python process takes about half a millisecond)
- * and the slot's cleanup to after it; the slot stays locked until both are
- * done. The bootstrap stops itself after its result, so that its CPU time
- * and peak RSS can still be read here; whatever it does instead, it is
- * killed once the answer is out. Returns 0 when answered; -1 when the result
- * does not stand on its own (none, or malformed) or the child is already
- * gone, and the exit status must explain the run as usual. */
+/* Python mode: the result has ended and the child has stopped itself, as
+ * the bootstrap does after writing it, so the caller's answer is complete.
+ * Send it now, and leave the end of the interpreter (unmapping a Python
+ * process takes about half a millisecond) and the slot's cleanup to after
+ * it; the slot stays locked until both are done. The stopped child still
+ * has its CPU time and peak RSS to read. What it printed is taken as far as
+ * it can be without waiting: a process it left behind may hold its stdout,
+ * and is killed with it. A malformed result is an error at once, as the
+ * stopped child would never add to it. Returns 0 when answered; -1 when the
+ * child is gone meanwhile, and its exit must explain the run as usual. */
 static int answer_early(struct run *r)
 {
 	struct boxed_run_facts *f = &r->facts;
 
-	if (r->report.message[0])
+	if (boxed_run_sample_child(&r->super) != 0)
 		return -1;
+	boxed_run_drain(&r->super);
 	r->result = boxed_run_python_result(&r->super.result, &f->result_state, &f->result_memory);
 	r->result_taken = 1;
-	if (!r->result || boxed_run_sample_child(&r->super) != 0)
-		return -1;
 	f->answered = 1;
 	conclude(r);
 	respond(r);
@@ -386,6 +389,7 @@ int main(int argc, char **argv)
 	if (r.super.answered) {
 		answered = answer_early(&r) == 0;
 		r.super.stop_at_answer = 0;
+		r.super.answered = answered;
 		if (!answered)
 			boxed_run_supervise(&r.super);
 	}

@@ -63,6 +63,8 @@ void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardenin
 static enum boxed_run_outcome classify_result(const struct boxed_run_facts *f, int exit_code,
 					      char *msg, size_t msglen)
 {
+	const char *what;
+
 	if (f->result_state == BOXED_RUN_RESULT_OK)
 		return BOXED_RUN_OK;
 	if (f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory) {
@@ -74,8 +76,12 @@ static enum boxed_run_outcome classify_result(const struct boxed_run_facts *f, i
 		snprintf(msg, msglen, "the function raised an exception");
 		return BOXED_RUN_ERROR;
 	}
-	snprintf(msg, msglen, "the function exited (status %d) without %s result", exit_code,
-		 f->result_state == BOXED_RUN_RESULT_BAD ? "a well-formed" : "a");
+	what = f->result_state == BOXED_RUN_RESULT_BAD ? "a well-formed" : "a";
+	if (exit_code >= 0)
+		snprintf(msg, msglen, "the function exited (status %d) without %s result",
+			 exit_code, what);
+	else
+		snprintf(msg, msglen, "the function ended without %s result", what);
 	return BOXED_RUN_ERROR;
 }
 

@@ -259,9 +259,9 @@ struct boxed_run_plan {
 	int request_fd, result_fd; /* python mode, else -1 */
 };
 
-/* Start the child that drops, confines and execs the target (drop.c), and
- * return once it has exec'd or died: its pid, and a pidfd for it in
- * *pidfd. Dies if the child cannot be started. */
+/* Fork the child that drops, confines and execs the target (drop.c).
+ * Returns its pid, with a pidfd for it in *pidfd. Dies if the child cannot
+ * be started. */
 pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd);
 
 /* Check that the process holds exactly cap_setuid and cap_setgid in its
@@ -293,9 +293,9 @@ struct boxed_run_super {
 	pid_t pid;
 	int pidfd;
 	int out_fd, err_fd, result_fd, request_fd; /* -1 when closed */
-	int sig_fd;				   /* signalfd of SIGINT, SIGTERM, SIGHUP */
-	int relay;				   /* program mode without --json */
-	int stop_at_answer;			   /* python mode: return once answered */
+	int sig_fd;	    /* signalfd of SIGINT, SIGTERM, SIGHUP (stop) and SIGCHLD (wake) */
+	int relay;	    /* program mode without --json */
+	int stop_at_answer; /* python mode: return once answered */
 	struct boxed_run_capture out, err, result;
 	size_t out_seen, err_seen; /* bytes read, kept or not */
 	size_t output_limit, result_limit;
@@ -304,7 +304,7 @@ struct boxed_run_super {
 	double timeout;
 	struct timespec start, end;
 	int timed_out, output_exceeded, exited;
-	int answered;	 /* python mode: result and output complete, child not reaped */
+	int answered;	 /* python mode: the result ended and the child stopped itself */
 	int interrupted; /* signal number that stopped the supervisor, 0: none */
 	int status;
 	int reaped;
@@ -321,14 +321,14 @@ int boxed_run_wait_exec(int status_fd, int *exec_errno);
 
 /* Watch the child until it exits, the wall clock runs out, an output bound
  * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP);
- * in python mode also until the result and both output streams have ended
- * (s->answered). Relays or captures output, delivers the request and
- * collects the result. Dies only on a failure of poll itself. */
+ * with stop_at_answer also until the result has ended and the child has
+ * stopped itself (s->answered). Relays or captures output, delivers the
+ * request and collects the result. Dies only on a failure of poll itself. */
 void boxed_run_supervise(struct boxed_run_super *s);
 
-/* Python mode, s->answered: read the CPU time and peak RSS of the child,
- * which has not been reaped, into s. Returns 0, or -1 when it is already
- * gone (it is then reaped as usual). */
+/* Python mode, s->answered: read the CPU time and peak RSS of the stopped
+ * child, which has not been reaped, into s. Returns 0, or -1 when it is
+ * already gone (it is then reaped as usual). */
 int boxed_run_sample_child(struct boxed_run_super *s);
 
 /* Kill the child (through its pidfd) and wait up to seconds for it to be
@@ -364,11 +364,12 @@ struct boxed_run_dirent64 {
 };
 
 /* Open a slot's private directory (path) for reading, as its uid. The run
- * owned it and may have taken its permissions away (chmod 000): they are
- * given back through the path, which no run can swap, as the slots
- * directory is root's and closed to writers. Returns the fd, or -1 with
- * errno set. */
-int boxed_run_open_private_dir(const char *path);
+ * owned it and may have opened it up (0777) or shut it (000): the
+ * directory itself is opened first, without following a symlink, its owner
+ * checked (EPERM if it is not uid:uid) and its mode set back to 0700
+ * through that fd, and only then is it opened for reading. Returns the fd,
+ * or -1 with errno set. */
+int boxed_run_open_private_dir(const char *path, uid_t uid);
 
 /* Remove everything beneath the directory open on dirfd without following
  * symlinks. Returns 0, or -1 with errno set. */

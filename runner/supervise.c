@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,7 +138,7 @@ static int read_signal(struct boxed_run_super *s)
 {
 	struct signalfd_siginfo si;
 
-	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si) || si.ssi_signo == SIGCHLD)
 		return 0;
 	s->interrupted = (int)si.ssi_signo;
 	return 1;
@@ -158,7 +159,17 @@ static struct timespec remaining(const struct boxed_run_super *s, int *expired)
 	return ts;
 }
 
-enum { P_PID, P_OUT, P_ERR, P_RESULT, P_REQUEST, P_SIG, P_COUNT };
+/* Has the child stopped (SIGSTOP), without the stop being consumed? It
+ * is ours and unreaped, so its pid is still its own. */
+static int child_stopped(const struct boxed_run_super *s)
+{
+	siginfo_t si = {0};
+
+	return waitid(P_PID, (id_t)s->pid, &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == s->pid && si.si_code == CLD_STOPPED;
+}
+
+enum { WATCH_PID, WATCH_OUT, WATCH_ERR, WATCH_RESULT, WATCH_REQUEST, WATCH_SIG, WATCH_COUNT };
 
 static int add_fd(struct pollfd *pfd, int *idx, int *n, int slot, int fd, short events)
 {
@@ -178,45 +189,45 @@ static int ready(const struct pollfd *pfd, const int *idx, int slot)
 void boxed_run_supervise(struct boxed_run_super *s)
 {
 	while (!s->exited && !s->answered) {
-		struct pollfd pfd[P_COUNT];
-		int idx[P_COUNT], n = 0, expired;
+		struct pollfd pfd[WATCH_COUNT];
+		int idx[WATCH_COUNT], n = 0, expired;
 		struct timespec ts = remaining(s, &expired);
 
 		if (expired) {
 			s->timed_out = 1;
 			break;
 		}
-		add_fd(pfd, idx, &n, P_PID, s->pidfd, POLLIN);
-		add_fd(pfd, idx, &n, P_OUT, s->out_fd, POLLIN);
-		add_fd(pfd, idx, &n, P_ERR, s->err_fd, POLLIN);
-		add_fd(pfd, idx, &n, P_RESULT, s->result_fd, POLLIN);
-		add_fd(pfd, idx, &n, P_REQUEST, s->request_fd, POLLOUT);
-		add_fd(pfd, idx, &n, P_SIG, s->sig_fd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_PID, s->pidfd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_OUT, s->out_fd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_ERR, s->err_fd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_RESULT, s->result_fd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_REQUEST, s->request_fd, POLLOUT);
+		add_fd(pfd, idx, &n, WATCH_SIG, s->sig_fd, POLLIN);
 		if (ppoll(pfd, (nfds_t)n, &ts, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			boxed_die_errno("ppoll");
 		}
-		if (ready(pfd, idx, P_SIG) && read_signal(s))
+		if (ready(pfd, idx, WATCH_SIG) && read_signal(s))
 			break;
-		if (ready(pfd, idx, P_OUT) && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
-							  s->output_limit, s->relay ? 1 : -1)) {
+		if (ready(pfd, idx, WATCH_OUT) && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
+							      s->output_limit, s->relay ? 1 : -1)) {
 			s->output_exceeded = 1;
 			break;
 		}
-		if (ready(pfd, idx, P_ERR) && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
-							  s->output_limit, s->relay ? 2 : -1)) {
+		if (ready(pfd, idx, WATCH_ERR) && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
+							      s->output_limit, s->relay ? 2 : -1)) {
 			s->output_exceeded = 1;
 			break;
 		}
-		if (ready(pfd, idx, P_RESULT))
+		if (ready(pfd, idx, WATCH_RESULT))
 			read_result(s);
-		if (ready(pfd, idx, P_REQUEST))
+		if (ready(pfd, idx, WATCH_REQUEST))
 			write_request(s);
-		if (ready(pfd, idx, P_PID))
+		if (ready(pfd, idx, WATCH_PID))
 			s->exited = 1;
 		else if (s->stop_at_answer && s->request_fd < 0 && s->result_fd < 0 &&
-			 s->out_fd < 0 && s->err_fd < 0)
+			 child_stopped(s))
 			s->answered = 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->end);

@@ -104,6 +104,13 @@ check_eq "chmod 000 of the private directory: the run is ok" ok \
 	"$(jget "$rep" 'd["report"]["outcome"]')"
 check_eq "chmod 000 of the private directory: emptied and 0700 again" "700 " \
 	"$(stat -c %a "$dir") $(ls -A "$dir" 2>&1)"
+rep=$(run_json -- "$PY" -I -S -c '
+import os
+os.chmod(os.environ["HOME"], 0o777)
+print(os.environ["HOME"])')
+dir=$(jget "$rep" 'd["stdout"].strip()')
+check_eq "chmod 0777 of an empty private directory: 0700 again after the run" 700 \
+	"$(stat -c %a "$dir")"
 
 # File size limit.
 rep=$(run_json --fsize 4096 -- /bin/sh -c 'exec head -c 100000 /dev/zero > big')

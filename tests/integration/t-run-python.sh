@@ -84,6 +84,40 @@ chmod 0644 "$RUN_TMP/mods/boxedmod.py"
 resp=$(call '{"target": "boxedmod.triple", "args": [14], "sys_path": ["'"$RUN_TMP/mods"'"]}')
 check_eq "sys_path entries of the request are importable" 42 "$(jget "$resp" 'd["result"]["value"]')"
 
+# The answer comes at the result and the child's stop, not at the end of its
+# output: a process the function left behind may hold its stdout.
+cat >"$RUN_TMP/mods/boxedstop.py" <<'PYEOF'
+import os
+import signal
+import subprocess
+
+
+def leave_a_process():
+    subprocess.Popen(["/bin/sleep", "30"])
+    return 7
+
+
+def garbage_then_stop():
+    os.write(4, b"garbage")
+    os.close(4)
+    os.kill(os.getpid(), signal.SIGSTOP)
+PYEOF
+chmod 0644 "$RUN_TMP/mods/boxedstop.py"
+start=$(date +%s%N)
+resp=$(call --nproc 4 --timeout 5 '{"target": "boxedstop.leave_a_process", "sys_path": ["'"$RUN_TMP/mods"'"]}')
+end=$(date +%s%N)
+check_eq "a process left holding stdout: answered with the result" "ok 7" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"]' | tr -d "(),'")"
+check "a process left holding stdout: answered in under 2 s" test $(((end - start) / 1000000)) -lt 2000
+check_eq "a process left holding stdout: killed with the run" "" "$(slot_procs)"
+start=$(date +%s%N)
+resp=$(call --timeout 5 '{"target": "boxedstop.garbage_then_stop", "sys_path": ["'"$RUN_TMP/mods"'"]}')
+end=$(date +%s%N)
+check_eq "a malformed result, then a stop: error at once" \
+	"error None the function ended without a well-formed result" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"], d["report"]["message"]' | tr -d "(),'")"
+check "a malformed result, then a stop: answered in under 2 s" test $(((end - start) / 1000000)) -lt 2000
+
 resp=$(call 'not json')
 rc=$?
 check_eq "a request that is not JSON: exit 125" 125 "$rc"

@@ -240,6 +240,32 @@ START_TEST(classification_python)
 }
 END_TEST
 
+/* Answered at the result: the interpreter's end, a kill by the runner, says
+ * nothing about the run, even once it is reaped. */
+START_TEST(classification_answered)
+{
+	struct boxed_run_facts f = {.answered = 1, .python = 1, .memory_limit = 64u << 20};
+	char msg[256];
+	int code, sig;
+
+	f.result_state = BOXED_RUN_RESULT_OK;
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)), BOXED_RUN_OK);
+	ck_assert_int_eq(code, -1);
+	ck_assert_int_eq(sig, 0);
+	f.reaped = 1;
+	f.status = SIGKILL;
+	f.max_rss_kib = 60000;
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)), BOXED_RUN_OK);
+	ck_assert_int_eq(sig, 0);
+	f.result_state = BOXED_RUN_RESULT_BAD;
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)), BOXED_RUN_ERROR);
+	ck_assert_str_eq(msg, "the function ended without a well-formed result");
+	f.cleanup_failed = 1;
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)),
+			 BOXED_RUN_SANDBOX_ERROR);
+}
+END_TEST
+
 START_TEST(exit_statuses)
 {
 	ck_assert_int_eq(boxed_run_exit_status(BOXED_RUN_OK, 0, 0, 0), 0);
@@ -279,6 +305,7 @@ static Suite *run_report_suite(void)
 	tcase_add_test(tc, result_shapes);
 	tcase_add_test(tc, classification);
 	tcase_add_test(tc, classification_python);
+	tcase_add_test(tc, classification_answered);
 	tcase_add_test(tc, exit_statuses);
 	tcase_add_test(tc, log_line);
 	suite_add_tcase(s, tc);
