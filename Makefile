@@ -87,9 +87,13 @@ UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 all: $(PROGRAMS:%=$(BUILD)/%)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps
+# -MMD: each object also depends on the headers it includes (a program's
+# own, the generated filter), as the compiler lists them in a .d file.
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(BUILD)/libboxed.a: $(LIB_OBJS)
 	ar rcs $@ $^

@@ -322,16 +322,17 @@ static void conclude(struct run *r)
 	}
 }
 
-/* Python mode: the result has ended and the child has stopped itself, as
- * the bootstrap does after writing it, so the caller's answer is complete.
- * Send it now, and leave the end of the interpreter (unmapping a Python
- * process takes about half a millisecond) and the slot's cleanup to after
- * it; the slot stays locked until both are done. The stopped child still
- * has its CPU time and peak RSS to read. What it printed is taken as far as
- * it can be without waiting: a process it left behind may hold its stdout,
- * and is killed with it. A malformed result is an error at once, as the
- * stopped child would never add to it. Returns 0 when answered; -1 when the
- * child is gone meanwhile, and its exit must explain the run as usual. */
+/* Python mode: the child has stopped itself, as the bootstrap does once
+ * it has written its result, so the caller's answer is complete. Send it
+ * now, and leave the end of the interpreter (unmapping a Python process
+ * takes about half a millisecond) and the slot's cleanup to after it; the
+ * slot stays locked until both are done. The stopped child still has its
+ * CPU time and peak RSS to read. Its result and what it printed are taken
+ * as far as they go without waiting: a process it left behind may hold the
+ * pipes open, and is killed with it. A missing or malformed result is an
+ * error at once, as a stopped child adds nothing to it. Returns 0 when
+ * answered; -1 when the child is gone meanwhile, and its exit must explain
+ * the run as usual. */
 static int answer_early(struct run *r)
 {
 	struct boxed_run_facts *f = &r->facts;

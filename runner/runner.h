@@ -171,7 +171,7 @@ struct boxed_run_facts {
 	double cpu_time;
 	uint64_t memory_limit;
 	uint64_t cpu_limit;
-	int answered;	   /* python mode: the result came before the exit status */
+	int answered;	   /* python mode: answered before the interpreter's end */
 	int python;	   /* python mode: result_state is meaningful */
 	int result_state;  /* BOXED_RUN_RESULT_* */
 	int result_memory; /* the exception was a MemoryError */
@@ -304,8 +304,9 @@ struct boxed_run_super {
 	double timeout;
 	struct timespec start, end;
 	int timed_out, output_exceeded, exited;
-	int answered;	 /* python mode: the result ended and the child stopped itself */
-	int interrupted; /* signal number that stopped the supervisor, 0: none */
+	int answered;	   /* python mode: the child stopped itself after its request */
+	int child_changed; /* a SIGCHLD came since the last look */
+	int interrupted;   /* signal number that stopped the supervisor, 0: none */
 	int status;
 	int reaped;
 	double cpu_time;  /* of the target: from wait4, or sampled when answered */
@@ -321,9 +322,10 @@ int boxed_run_wait_exec(int status_fd, int *exec_errno);
 
 /* Watch the child until it exits, the wall clock runs out, an output bound
  * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP);
- * with stop_at_answer also until the result has ended and the child has
- * stopped itself (s->answered). Relays or captures output, delivers the
- * request and collects the result. Dies only on a failure of poll itself. */
+ * with stop_at_answer also until the child, its request delivered, stops
+ * itself (s->answered), as the bootstrap does after its result. Relays or
+ * captures output, delivers the request and collects the result. Dies only
+ * on a failure of poll itself. */
 void boxed_run_supervise(struct boxed_run_super *s);
 
 /* Python mode, s->answered: read the CPU time and peak RSS of the stopped

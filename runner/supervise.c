@@ -138,8 +138,12 @@ static int read_signal(struct boxed_run_super *s)
 {
 	struct signalfd_siginfo si;
 
-	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si) || si.ssi_signo == SIGCHLD)
+	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return 0;
+	if (si.ssi_signo == SIGCHLD) {
+		s->child_changed = 1;
+		return 0;
+	}
 	s->interrupted = (int)si.ssi_signo;
 	return 1;
 }
@@ -226,9 +230,9 @@ void boxed_run_supervise(struct boxed_run_super *s)
 			write_request(s);
 		if (ready(pfd, idx, WATCH_PID))
 			s->exited = 1;
-		else if (s->stop_at_answer && s->request_fd < 0 && s->result_fd < 0 &&
-			 child_stopped(s))
-			s->answered = 1;
+		else if (s->stop_at_answer && s->request_fd < 0 && s->child_changed)
+			s->answered = child_stopped(s);
+		s->child_changed = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->end);
 }

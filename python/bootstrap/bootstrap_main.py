@@ -187,20 +187,13 @@ def main():
             stream.flush()
         except BaseException:
             pass
-    # The function's output is complete: with fds 1 and 2 closed the
-    # runner sees every end of file at once, not only at exit.
-    for fd in (1, 2):
-        try:
-            close(fd)
-        except OSError:
-            pass
     _write_all(RESULT_FD, result)
-    close(RESULT_FD)
-    # The runner answers now, reading this process's CPU time and peak RSS
-    # while it still exists, and kills it: stopping here spares the caller
-    # the exit of the interpreter (its memory is unmapped afterwards, not
-    # before the answer). Interpreter shutdown (atexit, module teardown, GC)
-    # would cost milliseconds and run code of the target's.
+    # The answer is complete. The runner takes it when this process stops:
+    # it reads the process's CPU time and peak RSS while it still exists,
+    # answers, and only then kills it. Stopping spares the caller the
+    # interpreter's exit (unmapping its memory) and its shutdown (atexit,
+    # module teardown, GC), which would cost milliseconds and run code of
+    # the target's.
     try:
         kill(getpid(), SIGSTOP)
     finally:

@@ -64,12 +64,14 @@ def spawn(request, flags=(), timeout=30):
     except BrokenPipeError:
         pass  # the child ended without reading it: its result says why
     os.close(fds["req"][1])
-    for t in readers:
-        t.join(timeout)
+    # The stopped bootstrap keeps its pipes open: the readers see their
+    # ends once it is killed.
     _, status = os.waitpid(pid, os.WUNTRACED)
     if os.WIFSTOPPED(status):
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+    for t in readers:
+        t.join(timeout)
     return status, got["res"], got["out"], got["err"]
 
 
