@@ -88,12 +88,23 @@ UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 all: $(PROGRAMS:%=$(BUILD)/%)
 
 # -MMD: each object also depends on the headers it includes (a program's
-# own, the generated filter), as the compiler lists them in a .d file.
-$(BUILD)/%.o: %.c | deps
+# own, the generated filter), as the compiler lists them in a .d file; and
+# on a stamp holding the compile command, rewritten only when it changes
+# (another PREFIX, other flags), so that no object keeps an old layout.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+FLAGS_TEXT := $(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS)
+ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_TEXT))
+$(shell mkdir -p $(BUILD))
+$(file > $(FLAGS_STAMP),$(FLAGS_TEXT))
+endif
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+ALL_SRCS := $(LIB_SRCS) $(foreach d,$(PROGRAM_DIRS) tools,$(wildcard $(d)/*.c)) \
+	$(UNIT_HELPER_SRCS)
+-include $(ALL_SRCS:%.c=$(BUILD)/%.d) $(UNIT_BINS:%=%.d)
 
 $(BUILD)/libboxed.a: $(LIB_OBJS)
 	ar rcs $@ $^
@@ -125,9 +136,10 @@ $(BUILD)/runner/drop.o $(BUILD)/tests/test_run_filter: $(SECCOMP_FILTER)
 
 # Each tests/unit/test_NAME.c is one Check binary; other .c files in
 # tests/unit/ are helpers linked into all of them.
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPER_SRCS:%.c=$(BUILD)/%.o) $(PROGRAM_ARCHIVES) $(BUILD)/libboxed.a
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPER_SRCS:%.c=$(BUILD)/%.o) $(PROGRAM_ARCHIVES) $(BUILD)/libboxed.a $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) $(CHECK_CFLAGS) -Itests/unit -o $@ $(filter-out %.h,$^) \
+	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) $(CHECK_CFLAGS) -Itests/unit -MMD -MP -MF $@.d \
+		-o $@ $(filter-out %.h %.stamp,$^) \
 		$(LDFLAGS_ALL) $(PKG_LIBS) $(CHECK_LIBS)
 
 # The ELF-audit fixtures, and the rule that gives their test their path.

@@ -1,12 +1,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -195,26 +197,38 @@ static int reap_ready(struct boxed_run_super *s)
 	return pid < 0 && errno == ECHILD;
 }
 
-/* Reap until the killer has exited, then for a little while longer until
- * no child is left. Returns 1 when none is. */
-static int reap_after(struct boxed_run_super *s, pid_t killer_pid)
+/* Wait for the killer, at most KILLER_GRACE: it shares the slot uid with
+ * the run, so a process of the run can stop it (SIGSTOP) before its
+ * kill(-1), and wait4() does not report a stopped child. A killer that is
+ * not done in time is killed, and counts as a failed attempt. */
+#define KILLER_GRACE_SECONDS 2
+
+static void await_killer(pid_t killer_pid)
+{
+	int fd = pidfd_open(killer_pid, 0), n, status;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct timespec grace = {.tv_sec = KILLER_GRACE_SECONDS};
+
+	if (fd < 0)
+		boxed_die_errno("pidfd_open(killer %d)", (int)killer_pid);
+	do
+		n = ppoll(&pfd, 1, &grace, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		boxed_die_errno("ppoll(killer %d)", (int)killer_pid);
+	if (n == 0 && syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
+		boxed_die_errno("pidfd_send_signal(killer %d, SIGKILL)", (int)killer_pid);
+	close(fd);
+	if (waitpid(killer_pid, &status, __WALL) != killer_pid)
+		boxed_die_errno("waitpid(killer %d)", (int)killer_pid);
+}
+
+/* Reap what the killer's kill(-1) ended, for a little while, until no
+ * child is left. Returns 1 when none is. */
+static int reap_after_killer(struct boxed_run_super *s)
 {
 	struct timespec pause = {.tv_nsec = 1000000};
 
-	for (;;) {
-		struct rusage ru;
-		int status;
-		pid_t pid = wait4(-1, &status, __WALL, &ru);
-
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0)
-			boxed_die_errno("wait4 (killer %d)", (int)killer_pid);
-		if (pid == s->pid)
-			record_target(s, status, &ru);
-		if (pid == killer_pid)
-			break;
-	}
 	for (int i = 0; i < 50; i++) {
 		if (reap_ready(s))
 			return 1;
@@ -227,9 +241,13 @@ static int reap_after(struct boxed_run_super *s, pid_t killer_pid)
  * is a subreaper: an orphan of the run is re-parented to us, never to
  * init. So "no child left" (ECHILD) proves that no process of the run
  * survives, and the usual run, whose target exited without leaving
- * anything behind, needs no killer at all. */
+ * anything behind, needs no killer at all. The target itself is killed
+ * first, through its pidfd, so that it cannot interfere with a killer. */
 static int kill_run(struct boxed_run_super *s, const struct boxed_run_slot *slot)
 {
+	if (!s->reaped && syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) != 0 &&
+	    errno != ESRCH)
+		boxed_die_errno("pidfd_send_signal(target %d, SIGKILL)", (int)s->pid);
 	if (reap_ready(s))
 		return 0;
 	for (int attempt = 0; attempt < 5; attempt++) {
@@ -241,9 +259,10 @@ static int kill_run(struct boxed_run_super *s, const struct boxed_run_slot *slot
 			boxed_die_errno("fork (killer)");
 		if (pid == 0)
 			killer(slot);
-		/* A process of the run shares the killer's uid and can kill it
-		 * first; that only costs another attempt. */
-		if (reap_after(s, pid))
+		/* A process of the run shares the killer's uid and can kill
+		 * or stop it first; that only costs another attempt. */
+		await_killer(pid);
+		if (reap_after_killer(s))
 			return 0;
 	}
 	return -1;

@@ -26,8 +26,8 @@
 
 const int boxed_die_status = BOXED_RUN_EXIT_SANDBOX;
 
-/* After an early answer, how long the killed interpreter gets to be gone
- * before the cleanup's own killer is sent after it. */
+/* After a Python child's stop, how long the killed interpreter gets to be
+ * gone before the cleanup looks for what is left. */
 #define EXIT_GRACE 0.1
 
 struct run {
@@ -323,30 +323,33 @@ static void conclude(struct run *r)
 }
 
 /* Python mode: the child has stopped itself, as the bootstrap does once
- * it has written its result, so the caller's answer is complete. Send it
- * now, and leave the end of the interpreter (unmapping a Python process
- * takes about half a millisecond) and the slot's cleanup to after it; the
- * slot stays locked until both are done. The stopped child still has its
- * CPU time and peak RSS to read. Its result and what it printed are taken
- * as far as they go without waiting: a process it left behind may hold the
- * pipes open, and is killed with it. A missing or malformed result is an
- * error at once, as a stopped child adds nothing to it. Returns 0 when
- * answered; -1 when the child is gone meanwhile, and its exit must explain
- * the run as usual. */
-static int answer_early(struct run *r)
+ * it has written its result, so the run is over. Its CPU time and peak RSS
+ * are read while the stopped child still exists, its result and what it
+ * printed taken as far as they go without waiting (a process it left
+ * behind may hold the pipes open), and it is killed before anything is
+ * written: a process of its uid could continue it (SIGCONT) while we wait
+ * on the caller. A missing or malformed result is an error at once.
+ *
+ * With nothing else of the run alive (one process allowed: the child could
+ * not fork) and its usage read, the answer is written now, and the end of
+ * the interpreter (unmapping a Python process takes about half a
+ * millisecond) and the slot's cleanup come after it, the slot still
+ * locked. Returns 1 then; 0 when the answer must wait for the cleanup. */
+static int answer_at_stop(struct run *r)
 {
 	struct boxed_run_facts *f = &r->facts;
+	int sampled = boxed_run_sample_child(&r->super) == 0;
 
-	if (boxed_run_sample_child(&r->super) != 0)
-		return -1;
 	boxed_run_drain(&r->super);
+	boxed_run_kill_child(&r->super);
 	r->result = boxed_run_python_result(&r->super.result, &f->result_state, &f->result_memory);
 	r->result_taken = 1;
 	f->answered = 1;
+	if (!sampled || r->limits.nproc > 1)
+		return 0;
 	conclude(r);
 	respond(r);
-	boxed_run_end_child(&r->super, EXIT_GRACE);
-	return 0;
+	return 1;
 }
 
 static int exit_status(const struct run *r)
@@ -360,13 +363,19 @@ static int exit_status(const struct run *r)
 int main(int argc, char **argv)
 {
 	static struct run r;
-	int status_fd, started, answered = 0;
+	int status_fd, started, responded = 0;
 
 	ensure_std_fds();
 	boxed_run_args_or_exit(argc, argv, &r.args);
 	/* A reader of our output that goes away must not kill the supervisor
 	 * in the middle of a run. */
-	signal(SIGPIPE, SIG_IGN);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		boxed_die_errno("signal(SIGPIPE, SIG_IGN)");
+	/* A caller may start us with SIGCHLD ignored, which survives execve:
+	 * the kernel would then reap our children itself, taking their exit
+	 * status (and their pid) with them, and not report a child's stop. */
+	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		boxed_die_errno("signal(SIGCHLD, SIG_DFL)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		boxed_die_errno("prctl(PR_SET_DUMPABLE, 0)");
 	boxed_config_defaults(&r.cfg);
@@ -378,7 +387,8 @@ int main(int argc, char **argv)
 	r.super.relay = !r.args.python && !r.args.json;
 	r.super.stop_at_answer = r.args.python;
 	start_child(&r, &status_fd);
-	started = boxed_run_wait_exec(status_fd, &r.facts.exec_errno);
+	started =
+	    boxed_run_wait_exec(status_fd, r.super.pidfd, r.limits.timeout, &r.facts.exec_errno);
 	close(status_fd);
 	r.facts.setup_failed = started == 1;
 	if (started == 0 && r.args.python && take_request(&r) != 0)
@@ -388,19 +398,20 @@ int main(int argc, char **argv)
 	else
 		clock_gettime(CLOCK_MONOTONIC, &r.super.end);
 	if (r.super.answered) {
-		answered = answer_early(&r) == 0;
-		r.super.stop_at_answer = 0;
-		r.super.answered = answered;
-		if (!answered)
-			boxed_run_supervise(&r.super);
+		responded = answer_at_stop(&r);
+		boxed_run_await_exit(&r.super, EXIT_GRACE);
 	}
 	if (r.super.request_fd >= 0)
 		close(r.super.request_fd);
 	r.super.request_fd = -1;
 	r.facts.cleanup_failed = boxed_run_cleanup(&r.super, &r.slot) != 0;
 	boxed_run_drain(&r.super);
+	/* Once more, for the audit line and our exit status, which also say
+	 * whether the slot could be cleaned. */
+	if (responded)
+		r.report.message[0] = '\0';
 	conclude(&r);
-	if (!answered)
+	if (!responded)
 		respond(&r);
 	audit_log(&r);
 	return exit_status(&r);

@@ -171,7 +171,7 @@ struct boxed_run_facts {
 	double cpu_time;
 	uint64_t memory_limit;
 	uint64_t cpu_limit;
-	int answered;	   /* python mode: answered before the interpreter's end */
+	int answered;	   /* python mode: ended by the child's stop after its result */
 	int python;	   /* python mode: result_state is meaningful */
 	int result_state;  /* BOXED_RUN_RESULT_* */
 	int result_memory; /* the exception was a MemoryError */
@@ -315,10 +315,12 @@ struct boxed_run_super {
 
 /* Read the child's status pipe to EOF (its write end closes at exec or at
  * the child's death): "X" when setup completed and execve succeeded, "XE"
- * and an errno when execve failed, anything else when setup failed.
- * Returns 0 when the target runs, 1 when setup failed (the reason is on the
- * run's stderr), 2 when execve failed (*exec_errno set). */
-int boxed_run_wait_exec(int status_fd, int *exec_errno);
+ * and an errno when execve failed, anything else when setup failed. A
+ * child that has not got that far within seconds is killed (pidfd), and
+ * its setup failed. Returns 0 when the target runs, 1 when setup failed
+ * (the reason is on the run's stderr), 2 when execve failed (*exec_errno
+ * set). */
+int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errno);
 
 /* Watch the child until it exits, the wall clock runs out, an output bound
  * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP);
@@ -333,9 +335,12 @@ void boxed_run_supervise(struct boxed_run_super *s);
  * already gone (it is then reaped as usual). */
 int boxed_run_sample_child(struct boxed_run_super *s);
 
-/* Kill the child (through its pidfd) and wait up to seconds for it to be
- * gone. */
-void boxed_run_end_child(struct boxed_run_super *s, double seconds);
+/* Send the child SIGKILL through its pidfd. Dies if that fails for any
+ * reason but the child being gone. */
+void boxed_run_kill_child(struct boxed_run_super *s);
+
+/* Wait up to seconds for the child to exit (its pidfd). */
+void boxed_run_await_exit(struct boxed_run_super *s, double seconds);
 
 /* The peak RSS (VmHWM) of pid, or of this process when pid is 0, in KiB;
  * -1 when unknown. Not getrusage()'s ru_maxrss for ourselves: the kernel

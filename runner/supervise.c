@@ -20,21 +20,43 @@
 #define RELAY_KEEP 1024
 #define CHUNK 16384
 
-int boxed_run_wait_exec(int status_fd, int *exec_errno)
+int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errno)
 {
 	char buf[2 + sizeof(int)];
+	struct pollfd pfd = {.fd = status_fd, .events = POLLIN};
+	struct timespec left = {.tv_sec = (time_t)seconds,
+				.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
 	size_t got = 0;
+	int killed = 0;
 
 	*exec_errno = 0;
 	while (got < sizeof(buf)) {
-		ssize_t n = read(status_fd, buf + got, sizeof(buf) - got);
+		ssize_t n;
+		int ready = ppoll(&pfd, 1, killed ? NULL : &left, NULL);
 
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			boxed_die_errno("ppoll(status pipe)");
+		/* A setup that does not end in time (a process of the slot uid
+		 * left from an earlier run can stop the child before it kills
+		 * it) is ended here; the pipe then reaches its end. */
+		if (ready == 0) {
+			if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0 &&
+			    errno != ESRCH)
+				boxed_die_errno("pidfd_send_signal(child, SIGKILL)");
+			killed = 1;
+			continue;
+		}
+		n = read(status_fd, buf + got, sizeof(buf) - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
+	if (killed)
+		return 1;
 	if (got == 1 && buf[0] == 'X')
 		return 0;
 	if (got == sizeof(buf) && buf[0] == 'X' && buf[1] == 'E') {
@@ -323,14 +345,19 @@ int boxed_run_sample_child(struct boxed_run_super *s)
 	return 0;
 }
 
-void boxed_run_end_child(struct boxed_run_super *s, double seconds)
+void boxed_run_kill_child(struct boxed_run_super *s)
+{
+	/* ESRCH: it is gone already, which is what was asked. */
+	if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
+		boxed_die_errno("pidfd_send_signal(child %d, SIGKILL)", (int)s->pid);
+}
+
+void boxed_run_await_exit(struct boxed_run_super *s, double seconds)
 {
 	struct pollfd pfd = {.fd = s->pidfd, .events = POLLIN};
 	struct timespec ts = {.tv_sec = (time_t)seconds,
 			      .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
 
-	/* It may be gone already (ESRCH); the cleanup checks the rest. */
-	(void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 	while (ppoll(&pfd, 1, &ts, NULL) < 0 && errno == EINTR)
 		;
 }

@@ -498,10 +498,10 @@ def receive(proc):
     """Read the runner's response: ``(stdout, exit status, stderr)``.
 
     The runner writes its response, one line of JSON, once the run is over
-    (the slot killed and wiped), and only then logs and exits; the response
-    is taken as soon as its line is complete, and the runner is reaped in
-    the background (exit status None). Without a complete line, its stderr
-    and exit status say why."""
+    (the function's result is in and its process stopped), and cleans the
+    slot, logs and exits after it; the response is taken as soon as its line
+    is complete, and the runner is reaped in the background (exit status
+    None). Without a complete line, its stderr and exit status say why."""
     fd = proc.stdout.fileno()
     chunks = []
     while True:
