@@ -119,6 +119,19 @@ check_eq "a malformed result, then a stop: error at once" \
 	"$(jget "$resp" 'd["report"]["outcome"], d["result"], d["report"]["message"]' | tr -d "(),'")"
 check "a malformed result, then a stop: answered in under 2 s" test $(((end - start) / 1000000)) -lt 2000
 
+# A caller that ignores SIGCHLD passes that on through execve: the runner
+# must still see its child's stop and exit status.
+ignoring_sigchld=(-c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])')
+resp=$(printf '%s' '{"target": "math.sqrt", "args": [16]}' |
+	as_caller "$PY" "${ignoring_sigchld[@]}" "$BOXED_RUN" --python)
+check_eq "caller ignoring SIGCHLD: the Python call is answered" "ok 4.0" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"]' | tr -d "(),'")"
+rep=$(as_caller "$PY" "${ignoring_sigchld[@]}" "$BOXED_RUN" --json -- /bin/sh -c 'exit 3')
+check_eq "caller ignoring SIGCHLD: the program's exit status is kept" "error 3" \
+	"$(jget "$rep" 'd["report"]["outcome"], d["report"]["exit_code"]' | tr -d "(),'")"
+
 resp=$(call 'not json')
 rc=$?
 check_eq "a request that is not JSON: exit 125" 125 "$rc"
