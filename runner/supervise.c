@@ -20,12 +20,24 @@
 #define RELAY_KEEP 1024
 #define CHUNK 16384
 
+static struct timespec timespec_of(double seconds)
+{
+	return (struct timespec){.tv_sec = (time_t)seconds,
+				 .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+}
+
+/* SIGKILL through a pidfd. ESRCH (gone already) is what was asked. */
+static void kill_pidfd(int pidfd, pid_t pid)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
+		boxed_die_errno("pidfd_send_signal(child %d, SIGKILL)", (int)pid);
+}
+
 int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errno)
 {
 	char buf[2 + sizeof(int)];
 	struct pollfd pfd = {.fd = status_fd, .events = POLLIN};
-	struct timespec left = {.tv_sec = (time_t)seconds,
-				.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+	struct timespec left = timespec_of(seconds);
 	size_t got = 0;
 	int killed = 0;
 
@@ -42,9 +54,7 @@ int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errn
 		 * left from an earlier run can stop the child before it kills
 		 * it) is ended here; the pipe then reaches its end. */
 		if (ready == 0) {
-			if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0 &&
-			    errno != ESRCH)
-				boxed_die_errno("pidfd_send_signal(child, SIGKILL)");
+			kill_pidfd(pidfd, 0);
 			killed = 1;
 			continue;
 		}
@@ -172,17 +182,13 @@ static int read_signal(struct boxed_run_super *s)
 
 static struct timespec remaining(const struct boxed_run_super *s, int *expired)
 {
-	struct timespec now, ts;
+	struct timespec now;
 	double left;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	left = s->timeout - seconds_between(&s->start, &now);
 	*expired = left <= 0;
-	if (left < 0)
-		left = 0;
-	ts.tv_sec = (time_t)left;
-	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-	return ts;
+	return timespec_of(left < 0 ? 0 : left);
 }
 
 /* Has the child stopped (SIGSTOP), without the stop being consumed? It
@@ -347,16 +353,13 @@ int boxed_run_sample_child(struct boxed_run_super *s)
 
 void boxed_run_kill_child(struct boxed_run_super *s)
 {
-	/* ESRCH: it is gone already, which is what was asked. */
-	if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
-		boxed_die_errno("pidfd_send_signal(child %d, SIGKILL)", (int)s->pid);
+	kill_pidfd(s->pidfd, s->pid);
 }
 
 void boxed_run_await_exit(struct boxed_run_super *s, double seconds)
 {
 	struct pollfd pfd = {.fd = s->pidfd, .events = POLLIN};
-	struct timespec ts = {.tv_sec = (time_t)seconds,
-			      .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+	struct timespec ts = timespec_of(seconds);
 
 	while (ppoll(&pfd, 1, &ts, NULL) < 0 && errno == EINTR)
 		;
