@@ -30,6 +30,12 @@ const int boxed_die_status = BOXED_RUN_EXIT_SANDBOX;
  * gone before the cleanup looks for what is left. */
 #define EXIT_GRACE 0.1
 
+/* The child's setup takes milliseconds; one that has not reached execve
+ * by this many seconds (stopped by a process left from an earlier run of
+ * its slot) is killed. Not the run's timeout, which may be shorter than
+ * any setup and which starts, in Python mode, at the request. */
+#define SETUP_TIMEOUT 10.0
+
 struct run {
 	struct boxed_run_args args;
 	struct boxed_config cfg;
@@ -387,8 +393,7 @@ int main(int argc, char **argv)
 	r.super.relay = !r.args.python && !r.args.json;
 	r.super.stop_at_answer = r.args.python;
 	start_child(&r, &status_fd);
-	started =
-	    boxed_run_wait_exec(status_fd, r.super.pidfd, r.limits.timeout, &r.facts.exec_errno);
+	started = boxed_run_wait_exec(status_fd, r.super.pidfd, SETUP_TIMEOUT, &r.facts.exec_errno);
 	close(status_fd);
 	r.facts.setup_failed = started == 1;
 	if (started == 0 && r.args.python && take_request(&r) != 0)
