@@ -1,7 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -197,27 +196,20 @@ static int reap_ready(struct boxed_run_super *s)
 	return pid < 0 && errno == ECHILD;
 }
 
-/* Wait for the killer, at most KILLER_GRACE: it shares the slot uid with
- * the run, so a process of the run can stop it (SIGSTOP) before its
- * kill(-1), and wait4() does not report a stopped child. A killer that is
- * not done in time is killed, and counts as a failed attempt. */
-#define KILLER_GRACE_SECONDS 2
+/* Wait for the killer, at most KILLER_GRACE seconds: it shares the slot
+ * uid with the run, so a process of the run can stop it (SIGSTOP) before
+ * its kill(-1), and wait4() does not report a stopped child. A killer that
+ * is not done in time is killed, and counts as a failed attempt. */
+#define KILLER_GRACE 2.0
 
 static void await_killer(pid_t killer_pid)
 {
-	int fd = pidfd_open(killer_pid, 0), n, status;
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	struct timespec grace = {.tv_sec = KILLER_GRACE_SECONDS};
+	int fd = pidfd_open(killer_pid, 0), status;
 
 	if (fd < 0)
 		boxed_die_errno("pidfd_open(killer %d)", (int)killer_pid);
-	do
-		n = ppoll(&pfd, 1, &grace, NULL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		boxed_die_errno("ppoll(killer %d)", (int)killer_pid);
-	if (n == 0 && syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
-		boxed_die_errno("pidfd_send_signal(killer %d, SIGKILL)", (int)killer_pid);
+	if (!boxed_run_await_pidfd(fd, KILLER_GRACE))
+		boxed_run_kill_pidfd(fd, killer_pid);
 	close(fd);
 	if (waitpid(killer_pid, &status, __WALL) != killer_pid)
 		boxed_die_errno("waitpid(killer %d)", (int)killer_pid);
@@ -245,9 +237,8 @@ static int reap_after_killer(struct boxed_run_super *s)
  * first, through its pidfd, so that it cannot interfere with a killer. */
 static int kill_run(struct boxed_run_super *s, const struct boxed_run_slot *slot)
 {
-	if (!s->reaped && syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) != 0 &&
-	    errno != ESRCH)
-		boxed_die_errno("pidfd_send_signal(target %d, SIGKILL)", (int)s->pid);
+	if (!s->reaped)
+		boxed_run_kill_pidfd(s->pidfd, s->pid);
 	if (reap_ready(s))
 		return 0;
 	for (int attempt = 0; attempt < 5; attempt++) {

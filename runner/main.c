@@ -347,7 +347,7 @@ static int answer_at_stop(struct run *r)
 	int sampled = boxed_run_sample_child(&r->super) == 0;
 
 	boxed_run_drain(&r->super);
-	boxed_run_kill_child(&r->super);
+	boxed_run_kill_pidfd(r->super.pidfd, r->super.pid);
 	r->result = boxed_run_python_result(&r->super.result, &f->result_state, &f->result_memory);
 	r->result_taken = 1;
 	f->answered = 1;
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 	r.super.relay = !r.args.python && !r.args.json;
 	r.super.stop_at_answer = r.args.python;
 	start_child(&r, &status_fd);
-	started = boxed_run_wait_exec(status_fd, r.super.pidfd, SETUP_TIMEOUT, &r.facts.exec_errno);
+	started = boxed_run_wait_exec(&r.super, status_fd, SETUP_TIMEOUT, &r.facts.exec_errno);
 	close(status_fd);
 	r.facts.setup_failed = started == 1;
 	if (started == 0 && r.args.python && take_request(&r) != 0)
@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &r.super.end);
 	if (r.super.answered) {
 		responded = answer_at_stop(&r);
-		boxed_run_await_exit(&r.super, EXIT_GRACE);
+		boxed_run_await_pidfd(r.super.pidfd, EXIT_GRACE);
 	}
 	if (r.super.request_fd >= 0)
 		close(r.super.request_fd);

@@ -320,7 +320,8 @@ struct boxed_run_super {
  * its setup failed. Returns 0 when the target runs, 1 when setup failed
  * (the reason is on the run's stderr), 2 when execve failed (*exec_errno
  * set). */
-int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errno);
+int boxed_run_wait_exec(const struct boxed_run_super *s, int status_fd, double seconds,
+			int *exec_errno);
 
 /* Watch the child until it exits, the wall clock runs out, an output bound
  * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP);
@@ -335,12 +336,13 @@ void boxed_run_supervise(struct boxed_run_super *s);
  * already gone (it is then reaped as usual). */
 int boxed_run_sample_child(struct boxed_run_super *s);
 
-/* Send the child SIGKILL through its pidfd. Dies if that fails for any
- * reason but the child being gone. */
-void boxed_run_kill_child(struct boxed_run_super *s);
+/* Send SIGKILL to the process of pidfd (pid: for the message). Dies if that
+ * fails for any reason but the process being gone. */
+void boxed_run_kill_pidfd(int pidfd, pid_t pid);
 
-/* Wait up to seconds for the child to exit (its pidfd). */
-void boxed_run_await_exit(struct boxed_run_super *s, double seconds);
+/* Wait up to seconds for the process of pidfd to exit. Returns 1 when it
+ * has, 0 when the time ran out. */
+int boxed_run_await_pidfd(int pidfd, double seconds);
 
 /* The peak RSS (VmHWM) of pid, or of this process when pid is 0, in KiB;
  * -1 when unknown. Not getrusage()'s ru_maxrss for ourselves: the kernel

@@ -26,14 +26,8 @@ static struct timespec timespec_of(double seconds)
 				 .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
 }
 
-/* SIGKILL through a pidfd. ESRCH (gone already) is what was asked. */
-static void kill_pidfd(int pidfd, pid_t pid)
-{
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
-		boxed_die_errno("pidfd_send_signal(child %d, SIGKILL)", (int)pid);
-}
-
-int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errno)
+int boxed_run_wait_exec(const struct boxed_run_super *s, int status_fd, double seconds,
+			int *exec_errno)
 {
 	char buf[2 + sizeof(int)];
 	struct pollfd pfd = {.fd = status_fd, .events = POLLIN};
@@ -54,7 +48,7 @@ int boxed_run_wait_exec(int status_fd, int pidfd, double seconds, int *exec_errn
 		 * left from an earlier run can stop the child before it kills
 		 * it) is ended here; the pipe then reaches its end. */
 		if (ready == 0) {
-			kill_pidfd(pidfd, 0);
+			boxed_run_kill_pidfd(s->pidfd, s->pid);
 			killed = 1;
 			continue;
 		}
@@ -351,16 +345,23 @@ int boxed_run_sample_child(struct boxed_run_super *s)
 	return 0;
 }
 
-void boxed_run_kill_child(struct boxed_run_super *s)
+void boxed_run_kill_pidfd(int pidfd, pid_t pid)
 {
-	kill_pidfd(s->pidfd, s->pid);
+	/* ESRCH: it is gone already, which is what was asked. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
+		boxed_die_errno("pidfd_send_signal(%d, SIGKILL)", (int)pid);
 }
 
-void boxed_run_await_exit(struct boxed_run_super *s, double seconds)
+int boxed_run_await_pidfd(int pidfd, double seconds)
 {
-	struct pollfd pfd = {.fd = s->pidfd, .events = POLLIN};
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 	struct timespec ts = timespec_of(seconds);
+	int n;
 
-	while (ppoll(&pfd, 1, &ts, NULL) < 0 && errno == EINTR)
-		;
+	do
+		n = ppoll(&pfd, 1, &ts, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		boxed_die_errno("ppoll(pidfd)");
+	return n > 0;
 }
