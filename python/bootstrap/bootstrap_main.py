@@ -126,7 +126,9 @@ def _call(req):
         __import__(name)
     value = _resolve(req["target"])(*args, **kwargs)
     if dumps is None:
-        return b'{"ok": true, "value": ' + _encode(value) + b"}"
+        # The value travels as a string holding its JSON text: the runner
+        # checks that text but never re-prints it, so 2.0 stays 2.0.
+        return b'{"ok": true, "json": ' + _encode(_encode(value).decode("ascii")) + b"}"
     from binascii import b2a_base64
 
     payload = b2a_base64(dumps(value), newline=False)
@@ -148,9 +150,8 @@ def _exception_result(exc):
     try:
         # args let the caller rebuild a builtin exception exactly
         # (KeyError('k'), OSError(errno, strerror)); dropped when they
-        # are not JSON.
-        _encode(list(exc.args))
-        info["args"] = list(exc.args)
+        # are not JSON. As JSON text: the exception object stays flat.
+        info["args"] = _encode(list(exc.args)).decode("ascii")
     except BaseException:
         pass
     try:
