@@ -335,24 +335,72 @@ static int wipe_run_dir(const struct boxed_run_slot *slot)
 	return rc;
 }
 
-/* How long init gets to end on its own once it has reported the end (its
- * exit tears the namespaces down), or once it has been killed. */
+/* How long init gets to report the end after the answer, or to be gone
+ * once killed. */
 #define INIT_GRACE 2.0
+
+/* After an answer, init is killing and reaping the rest of the run:
+ * wait for its report. Returns 1 once it is in. */
+static int await_ended(struct boxed_run_super *s)
+{
+	struct timespec pause = {.tv_nsec = 1000000};
+
+	for (int i = 0; i < (int)(INIT_GRACE * 1000) && !s->ended.kind && s->event_fd >= 0;
+	     i++) {
+		if (boxed_run_await_pidfd(s->init_pidfd, 0) ||
+		    boxed_run_read_events(s) != 0)
+			break;
+		if (!s->ended.kind)
+			nanosleep(&pause, NULL);
+	}
+	if (!s->ended.kind)
+		(void)!boxed_run_read_events(s);
+	return s->ended.kind != 0;
+}
+
+/* Sealed: init's word that the run is gone, or init's death, which takes
+ * the namespace's every process with it. Returns 0 when nothing of the run
+ * is left. */
+static int end_sealed_run(struct boxed_run_super *s)
+{
+	if (s->init_pidfd < 0)
+		return 0;
+	if (s->answered.kind && !s->ended.kind && s->event_fd >= 0) {
+		int fl = fcntl(s->event_fd, F_GETFL);
+
+		if (fl >= 0)
+			fcntl(s->event_fd, F_SETFL, fl | O_NONBLOCK);
+		await_ended(s);
+	}
+	if (s->ended.kind && s->ended.left == 0)
+		return 0;
+	boxed_run_kill_pidfd(s->init_pidfd, s->init);
+	return boxed_run_await_pidfd(s->init_pidfd, INIT_GRACE) ? 0 : -1;
+}
 
 int boxed_run_cleanup(struct boxed_run_super *s, const struct boxed_run_slot *slot)
 {
+	int rc;
+
+	if (s->sealed) {
+		rc = end_sealed_run(s);
+		/* Killed when init came up, long gone by now; or, when init
+		 * never did, still to be killed. */
+		if (s->child_pidfd >= 0) {
+			boxed_run_kill_pidfd(s->child_pidfd, s->child);
+			boxed_run_await_pidfd(s->child_pidfd, INIT_GRACE);
+		}
+		reap_ready(s);
+		return rc;
+	}
 	if (s->init_pidfd >= 0) {
-		if (!s->ended.kind || !boxed_run_await_pidfd(s->init_pidfd, INIT_GRACE))
-			boxed_run_kill_pidfd(s->init_pidfd, s->init);
+		boxed_run_kill_pidfd(s->init_pidfd, s->init);
 		boxed_run_await_pidfd(s->init_pidfd, INIT_GRACE);
 	}
 	/* The child, when init never came up to have it ended. */
 	if (s->child_pidfd >= 0)
 		boxed_run_kill_pidfd(s->child_pidfd, s->child);
-	if (s->sealed && s->init_pidfd >= 0)
-		/* init's end killed everything in the namespaces. */
-		return reap_for(s, INIT_GRACE) ? 0 : -1;
-	if (!s->sealed && kill_unsealed_run(s, slot) != 0)
+	if (kill_unsealed_run(s, slot) != 0)
 		return -1;
-	return s->sealed ? 0 : wipe_run_dir(slot);
+	return wipe_run_dir(slot);
 }

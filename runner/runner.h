@@ -430,6 +430,14 @@ struct boxed_run_control {
  * absent: a zombie or a kernel thread). */
 uint64_t boxed_run_status_resident(const char *text);
 
+/* The hexadecimal mask "name" (SigIgn, CapAmb, ...) of a /proc/PID/status
+ * text into *out. Returns 0, or -1 when it is absent or not a number. */
+int boxed_run_status_hex(const char *text, const char *name, uint64_t *out);
+
+/* The same, read from this process's own /proc/self/status. Returns 0, or
+ * -1 with errno set (or EINVAL when the field is missing). */
+int boxed_run_self_status_mask(const char *name, uint64_t *out);
+
 /* Uid (real) of a /proc/PID/status text, (uid_t)-1 if absent. */
 uid_t boxed_run_status_uid(const char *text);
 
@@ -586,6 +594,10 @@ struct boxed_run_super {
  * 2 when execve failed (s->exec_errno). */
 int boxed_run_wait_started(struct boxed_run_super *s, double seconds);
 
+/* Read the events that are in the event pipe now (it may be blocking or
+ * not). Returns 0, or -1 at its end (every writer gone). */
+int boxed_run_read_events(struct boxed_run_super *s);
+
 /* Python mode: the request is about to be delivered; tell init to start the
  * run's wall clock. */
 void boxed_run_start_clock(struct boxed_run_super *s);
@@ -613,11 +625,14 @@ int boxed_run_await_pidfd(int pidfd, double seconds);
  * exec'd us (a shell, setpriv, a benchmark harness). */
 long boxed_run_peak_rss_kib(pid_t pid);
 
-/* End the run for good: kill init (with it, a sealed run's every process)
- * unless it has ended, reap the child and init, and for an unsealed run
- * kill every process of the slot uid from a short-lived child that drops
- * fully to it, remove the IPC objects it owns, and wipe the run directory.
- * Returns 0, or -1 when the slot could not be cleaned. */
+/* End the run for good. Sealed: once init has reported that it reaped
+ * every process of the run, nothing of the run is left, and init's own
+ * exit (the namespaces' teardown, most of a millisecond) is not waited
+ * for; else init is killed, and with it every process of the namespace.
+ * Unsealed: also kill every process of the slot uid from a short-lived
+ * child that drops fully to it, remove the IPC objects it owns, and wipe
+ * the run directory. Returns 0, or -1 when the slot could not be
+ * cleaned. */
 __attribute__((warn_unused_result)) int boxed_run_cleanup(struct boxed_run_super *s,
 							  const struct boxed_run_slot *slot);
 

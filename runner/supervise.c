@@ -32,6 +32,9 @@
  * outlive it. */
 #define BACKSTOP_GRACE 0.5
 
+/* How long a killed child gets to be gone. */
+#define CHILD_GRACE 2.0
+
 static struct timespec timespec_of(double seconds)
 {
 	if (seconds < 0)
@@ -75,15 +78,19 @@ int boxed_run_await_pidfd(int pidfd, double seconds)
 }
 
 /* The child (the supervisor's fork) has done its part once init is up:
- * it sleeps until init ends. It is ended and reaped now, so that it holds
- * no end of the run's pipes and, unsealed, takes none of the slot uid's
- * process count. */
+ * it sleeps until init ends. It is killed now, so that it holds no end of
+ * the run's pipes; it is reaped at the cleanup, except unsealed, where it
+ * must be gone before the target starts: until it is reaped it counts as a
+ * process of the slot uid, and would take one of the target's --nproc. */
 static void end_child(struct boxed_run_super *s)
 {
 	if (s->child_pidfd < 0)
 		return;
 	boxed_run_kill_pidfd(s->child_pidfd, s->child);
-	if (waitpid(s->child, NULL, __WALL) != s->child)
+	if (s->sealed)
+		return;
+	if (!boxed_run_await_pidfd(s->child_pidfd, CHILD_GRACE) ||
+	    waitpid(s->child, NULL, __WALL) != s->child)
 		boxed_die_errno("waitpid(child %d)", (int)s->child);
 	close(s->child_pidfd);
 	s->child_pidfd = -1;
@@ -145,9 +152,7 @@ static void on_event(struct boxed_run_super *s, const struct boxed_run_event *ev
 	}
 }
 
-/* Read the events that are there. Returns 0, or -1 at the pipe's end
- * (every writer gone). */
-static int read_events(struct boxed_run_super *s)
+int boxed_run_read_events(struct boxed_run_super *s)
 {
 	struct boxed_run_event evs[16];
 	ssize_t n = read(s->event_fd, evs, sizeof(evs));
@@ -176,9 +181,12 @@ int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
 
 	clock_gettime(CLOCK_MONOTONIC, &began);
 	while (!s->started && !s->exec_errno && !s->ended.kind) {
-		struct pollfd pfd[3] = {{.fd = s->event_fd, .events = POLLIN},
-					{.fd = s->child_pidfd, .events = POLLIN},
-					{.fd = s->init_pidfd, .events = POLLIN}};
+		/* The child's end matters until init is up: then the child is
+		 * ended on purpose, and its pidfd stays readable. */
+		struct pollfd pfd[3] = {
+		    {.fd = s->event_fd, .events = POLLIN},
+		    {.fd = s->init_pidfd < 0 ? s->child_pidfd : -1, .events = POLLIN},
+		    {.fd = s->init_pidfd, .events = POLLIN}};
 		struct timespec left = timespec_of(seconds - elapsed_since(&began));
 		int ready = ppoll(pfd, 3, &left, NULL);
 
@@ -193,14 +201,14 @@ int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
 			boxed_run_kill_pidfd(s->child_pidfd, s->child);
 			return 1;
 		}
-		if (pfd[0].revents && read_events(s) != 0)
+		if (pfd[0].revents && boxed_run_read_events(s) != 0)
 			return s->started ? 0 : 1;
 		if (s->started || s->exec_errno || s->ended.kind)
 			break;
 		/* The child or init died before the target's execve: events
 		 * already in the pipe come first. */
-		if ((pfd[1].revents && s->init_pidfd < 0) || pfd[2].revents) {
-			while (!s->started && read_events(s) == 0 && pidfd_ready(s->event_fd))
+		if (pfd[1].revents || pfd[2].revents) {
+			while (!s->started && boxed_run_read_events(s) == 0 && pidfd_ready(s->event_fd))
 				;
 			if (!s->started)
 				return 1;
@@ -375,7 +383,7 @@ static int serve(struct boxed_run_super *s, const struct pollfd *pfd, const int 
 		read_result(s);
 	if (ready(pfd, idx, WATCH_REQUEST))
 		write_request(s);
-	if (ready(pfd, idx, WATCH_EVENT) && read_events(s) != 0) {
+	if (ready(pfd, idx, WATCH_EVENT) && boxed_run_read_events(s) != 0) {
 		close(s->event_fd);
 		s->event_fd = -1;
 	}
