@@ -137,11 +137,22 @@ def test_missing_serializer_says_what_to_install(monkeypatch, no_process):
 
 def test_runner_argv():
     argv = core.runner_argv("/r", timeout=0.5, memory="256M", output=1000)
-    assert argv == ["/r", "--python", "--wait", "--timeout", "0.5", "--memory", "256M",
+    assert argv == ["/r", "--python", "--wait", "--timeout", "0.5", "--memory", "268435456",
                     "--output", "1000", "--no-network"]
     assert "--no-network" not in core.runner_argv("/r", network=True)
     with pytest.raises(ValueError):
         core.runner_argv("/r", timeout=0)
+
+
+def test_limits_become_runner_options():
+    argv = core.runner_argv("/r", cpu=2.5, nproc=4, disk="1G", fsize="2K", network=True)
+    # No timeout asks for the configured maximum: the runner clamps.
+    assert argv == ["/r", "--python", "--wait", "--timeout", "86400", "--cpu", "3",
+                    "--nproc", "4", "--disk", str(1 << 30), "--fsize", "2048"]
+    for bad in ({"cpu": 0}, {"cpu": "x"}, {"memory": "1M"}, {"nproc": 0},
+                {"disk": "12Q"}, {"output": -1}, {"nproc": True}):
+        with pytest.raises(ValueError, match=list(bad)[0] + "="):
+            core.runner_argv("/r", **bad)
 
 
 def test_runner_lookup_order(monkeypatch):
