@@ -2,17 +2,19 @@
 
 import subprocess
 import threading
+import time
 import weakref
 
 from .core import (
-    build_request,
     check_user,
     find_runner,
     finish,
+    make_request,
     receive,
     runner_argv,
     send,
     start_error,
+    stop,
 )
 from .errors import SandboxError
 
@@ -44,9 +46,9 @@ class _Worker:
     def collect(self):
         return receive(self.proc)
 
-    def discard(self, grace=2.0):
-        """End an unused worker cleanly: an empty request makes the runner
-        refuse it, kill the sandbox and wipe the slot. Killed if slow."""
+    def retire(self):
+        """Ask an unused worker to end: an empty request makes the runner
+        refuse it, kill the sandbox and clean the slot."""
         proc = self.proc
         try:
             if proc.stdin is not None:
@@ -54,24 +56,45 @@ class _Worker:
         except OSError:
             pass
         proc.stdin = None
+
+    def reap(self, deadline):
+        """Wait for a retired worker until ``deadline`` (monotonic), then
+        stop it like an abandoned call."""
+        proc = self.proc
         try:
-            proc.communicate(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-        except (OSError, ValueError):
-            proc.kill()
-            proc.wait()
+            proc.communicate(timeout=max(deadline - time.monotonic(), 0))
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            stop(proc)
+
+    def discard(self, grace=2.0):
+        self.retire()
+        self.reap(time.monotonic() + grace)
+
+
+def _end_all(idle, busy, grace=2.0):
+    """End workers at once: the idle ones retired together and reaped with
+    one deadline, the busy ones (calls in flight) stopped."""
+    for worker in idle:
+        worker.retire()
+    for worker in busy:
+        stop(worker.proc)
+    deadline = time.monotonic() + grace
+    for worker in idle:
+        worker.reap(deadline)
 
 
 def _shutdown(state):
     with state["cond"]:
         state["closed"] = True
         idle = list(state["idle"])
+        busy = list(state["busy"])
         state["idle"].clear()
         state["cond"].notify_all()
-    for worker in idle:
-        worker.discard()
+    _end_all(idle, busy)
+    thread = state.get("thread")
+    if thread is not None and thread is not threading.current_thread():
+        # It ends the workers it was starting.
+        thread.join()
 
 
 class Pool:
@@ -84,7 +107,8 @@ class Pool:
     reused, so nothing of one call can reach the next. The wall-clock limit
     starts when the request is delivered.
 
-    The limits (``timeout``, ``memory``, ``network``, ``output``) are fixed
+    The limits (``timeout``, ``cpu``, ``memory``, ``nproc``, ``output``,
+    ``disk``, ``fsize``, ``network``, as for :func:`boxed.run`) are fixed
     for the pool's workers; a call may lower the timeout further.
 
     >>> import math
@@ -92,22 +116,25 @@ class Pool:
     ...     pool.run(math.sqrt, args=(4,))
     2.0
 
-    ``close()`` (or leaving the ``with`` block) ends the idle workers. A
-    worker that dies while idle is noticed within a fraction of a second,
-    or at the latest when it is picked, and replaced.
+    ``close()`` (or leaving the ``with`` block), the pool's garbage
+    collection and the interpreter's exit end every worker: the idle ones,
+    and the calls in flight, which raise SandboxError. A worker that dies
+    while idle is noticed within a fraction of a second, or at the latest
+    when it is picked, and replaced.
     """
 
-    def __init__(self, size=2, *, timeout=None, memory=None, network=False, output=None,
-                 runner=None):
+    def __init__(self, size=2, *, timeout=None, cpu=None, memory=None, nproc=None,
+                 output=None, disk=None, fsize=None, network=False, runner=None):
         if not isinstance(size, int) or size < 1:
             raise ValueError("size must be a positive integer, not %r" % (size,))
         self.size = size
         self._runner = find_runner(runner)
-        self._argv = runner_argv(self._runner, timeout=timeout, memory=memory,
-                                 network=network, output=output)
+        self._argv = runner_argv(self._runner, timeout=timeout, cpu=cpu, memory=memory,
+                                 nproc=nproc, output=output, disk=disk, fsize=fsize,
+                                 network=network)
         cond = threading.Condition()
-        self._state = {"cond": cond, "idle": [], "starting": 0, "closed": False,
-                       "error": None}
+        self._state = {"cond": cond, "idle": [], "busy": set(), "starting": 0,
+                       "closed": False, "error": None, "thread": None}
         self._cond = cond
         self._finalizer = weakref.finalize(self, _shutdown, self._state)
         # The first worker is started here, so that a runner that is
@@ -120,6 +147,7 @@ class Pool:
         self._thread = threading.Thread(target=_maintain, args=(self._state, self._argv,
                                                                 self._runner, size),
                                         name="boxed-pool", daemon=True)
+        self._state["thread"] = self._thread
         self._thread.start()
 
     def __enter__(self):
@@ -129,10 +157,9 @@ class Pool:
         self.close()
 
     def close(self):
-        """End the idle workers and stop replacing them. Calls in flight
-        finish; later calls raise SandboxError."""
+        """End every worker and stop replacing them: calls in flight and
+        later calls raise SandboxError."""
         self._finalizer()
-        self._thread.join()
 
     @property
     def closed(self):
@@ -146,6 +173,7 @@ class Pool:
                     raise SandboxError("the pool is closed")
                 if state["idle"]:
                     worker = state["idle"].pop(0)
+                    state["busy"].add(worker)
                     self._cond.notify_all()
                     return worker
                 if state["error"] is not None and not state["starting"]:
@@ -169,19 +197,26 @@ class Pool:
         raise SandboxError("boxed-run exited (status %s) before the request" % returncode)
 
     def run(self, target, args=(), kwargs=None, *, timeout=None, serializer="json",
-            imports=(), capture=False, user="nobody"):
+            imports=(), capture=False, user="nobody", print_messages=False):
         """Like :func:`boxed.run`, in one of the pool's ready sandboxes.
         ``timeout`` can only lower the pool's."""
         check_user(user)
-        request = build_request(target, args, kwargs, serializer=serializer,
-                                imports=imports, timeout=timeout)
+        request, name = make_request(target, args, kwargs, serializer=serializer,
+                                     imports=imports, timeout=timeout)
         while True:
             worker = self._take()
-            if worker.alive() and worker.deliver(request):
-                break
-            self._dead(worker, capture)
-        out, returncode, err = worker.collect()
-        return finish(out, returncode, err, serializer, capture)
+            try:
+                if worker.alive() and worker.deliver(request):
+                    out, returncode, err = worker.collect()
+                    break
+                self._dead(worker, capture)
+            except BaseException:
+                stop(worker.proc)
+                raise
+            finally:
+                with self._cond:
+                    self._state["busy"].discard(worker)
+        return finish(out, returncode, err, serializer, capture, name, print_messages)
 
 
 def _maintain(state, argv, runner, size):
