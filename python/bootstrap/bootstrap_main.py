@@ -9,7 +9,7 @@
 # Nothing of the caller's is imported before the request has been read: a
 # pool keeps this process waiting on fd 3 before it knows what it will run.
 import sys
-from posix import chdir, close, getpid, kill, read, write, _exit
+from posix import R_OK, access, chdir, close, getpid, kill, read, write, _exit
 
 from _signal import SIGSTOP
 
@@ -125,7 +125,7 @@ def _closed_to_others(path):
     # Why this uid cannot read path: the first directory on the way it may
     # not enter, or the file itself; the kernel's answer, asked as the
     # sandbox's uid. None when it can.
-    from posix import R_OK, X_OK, access, stat
+    from posix import X_OK, stat
 
     prefix = ""
     for part in path.split("/")[1:-1]:
@@ -166,15 +166,15 @@ def _check_modules(modules):
                 path = getattr(sys.modules[parent], "__path__", None)
             spec = find_spec(name, path)
             found = spec.origin if spec is not None and spec.has_location else None
-        if found == origin:
-            continue
-        if found is not None:
+        if found is not None and found != origin:
             from posixpath import realpath
 
             if realpath(found) == origin:
-                continue
+                found = origin
+        if found == origin and access(origin, R_OK):
+            continue
         why = _closed_to_others(origin)
-        if found is None:
+        if found is None or found == origin:
             message = "the sandbox cannot import %s from %s, where the caller has it" % (
                 name, origin)
         else:
@@ -234,7 +234,8 @@ def _call(req, ctx):
     else:
         from binascii import a2b_base64
 
-        loads, dumps = ctx["dumps"] = _serializer(serializer)
+        loads, dumps = _serializer(serializer)
+        ctx["dumps"] = dumps
         args, kwargs = loads(a2b_base64(req["payload"]))
     modules = req.get("modules")
     if isinstance(modules, dict):
