@@ -10,6 +10,7 @@
 #include "config.h"
 #include "die.h"
 #include "fsutil.h"
+#include "jsonutil.h"
 #include "layout.h"
 
 /* Slot ids stay below 2^31: some tools still read ids as signed ints, and
@@ -247,10 +248,9 @@ int boxed_config_parse(const char *text, struct boxed_config *cfg, char *err, si
 	int rc;
 
 	boxed_config_defaults(cfg);
-	root = cJSON_Parse(text);
+	root = boxed_json_parse_strict(text, strlen(text), err, errlen);
 	if (!root)
-		return boxed_errf(err, errlen, "not valid JSON near offset %ld",
-				  (long)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
+		return -1;
 	rc = parse_root(root, cfg, err, errlen);
 	cJSON_Delete(root);
 	return rc;
@@ -261,12 +261,16 @@ int boxed_config_load(const char *path, struct boxed_config *cfg, char *err, siz
 	boxed_autofree char *text = NULL;
 	char why[512];
 
-	if (boxed_check_trusted_path(path, why, sizeof(why)) != 0)
-		return boxed_errf(err, errlen, "refusing config %s: %s", path, why);
+	if (boxed_check_trusted_path(path, why, sizeof(why)) != 0) {
+		boxed_errf(err, errlen, "refusing config %s: %s", path, why);
+		return BOXED_CONFIG_UNTRUSTED;
+	}
 	if (boxed_read_file(path, BOXED_CONFIG_MAX_SIZE, &text, err, errlen) < 0)
-		return -1;
-	if (boxed_config_parse(text, cfg, why, sizeof(why)) != 0)
-		return boxed_errf(err, errlen, "%s: %s", path, why);
+		return BOXED_CONFIG_INVALID;
+	if (boxed_config_parse(text, cfg, why, sizeof(why)) != 0) {
+		boxed_errf(err, errlen, "%s: %s", path, why);
+		return BOXED_CONFIG_INVALID;
+	}
 	return 0;
 }
 

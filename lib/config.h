@@ -43,8 +43,15 @@ __attribute__((warn_unused_result)) int boxed_config_parse(const char *text,
 							   struct boxed_config *cfg, char *err,
 							   size_t errlen);
 
+/* What boxed_config_load() returns besides 0. */
+enum {
+	BOXED_CONFIG_UNTRUSTED = -1, /* path or an ancestor writable by others */
+	BOXED_CONFIG_INVALID = -2,   /* unreadable, not JSON, or a bad key */
+};
+
 /* Check that path and its ancestors are root-owned and not writable by
- * others, then read and parse it. Returns 0, or -1 with the reason. */
+ * others, then read and parse it. Returns 0, or BOXED_CONFIG_UNTRUSTED or
+ * BOXED_CONFIG_INVALID with the reason in err. */
 __attribute__((warn_unused_result)) int boxed_config_load(const char *path,
 							  struct boxed_config *cfg, char *err,
 							  size_t errlen);

@@ -46,19 +46,32 @@ struct run {
 	struct boxed_run_facts facts;
 	cJSON *result;
 	int result_taken; /* python mode: result parsed into facts */
+	int report_lost;  /* the report or response could not be written */
+	char result_why[256];
 	char target[256];
 	uid_t caller;
 };
 
-static void write_doc(int fd, cJSON *doc)
+/* Write doc to fd: framed in Python mode (docs/protocol.md), else one
+ * line. Returns 0, or -1 (said on stderr) when it could not be written. */
+static int write_doc(int fd, cJSON *doc, int framed)
 {
-	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+	size_t len = 0;
+	char *text = NULL;
+	int rc = -1;
 
-	if (!text || boxed_write_all(fd, text, strlen(text)) != 0 || boxed_write_all(fd, "\n", 1))
+	if (doc && framed)
+		text = boxed_run_frame_response(doc, &len);
+	else if (doc && (text = cJSON_PrintUnformatted(doc)))
+		len = strlen(text);
+	if (text && boxed_write_all(fd, text, len) == 0 && (framed || boxed_write_all(fd, "\n", 1) == 0))
+		rc = 0;
+	else
 		fprintf(stderr, "boxed-run: writing the JSON report: %s\n",
 			text ? strerror(errno) : "out of memory");
 	free(text);
 	cJSON_Delete(doc);
+	return rc;
 }
 
 static void audit_log(struct run *r)
@@ -71,9 +84,13 @@ static void audit_log(struct run *r)
 	closelog();
 }
 
-/* Print the report (or the response) where the mode says. */
+/* Print the report (or the response) where the mode says. A report that
+ * cannot be written turns the run into a sandbox error: the caller must
+ * never take a lost report for a success. */
 static void respond(struct run *r)
 {
+	int rc = 0;
+
 	if (r->args.python || r->args.json || r->args.report_fd >= 0)
 		r->report.supervisor_max_rss_kib = boxed_run_peak_rss_kib(0);
 	if (r->args.python || r->args.json) {
@@ -83,17 +100,24 @@ static void respond(struct run *r)
 		r->result = NULL;
 		if (doc && !r->args.python)
 			cJSON_DeleteItemFromObjectCaseSensitive(doc, "result");
-		write_doc(1, doc);
+		rc = write_doc(1, doc, r->args.python);
 	} else if (r->args.report_fd >= 0) {
-		write_doc(r->args.report_fd, boxed_run_report_json(&r->report));
+		rc = write_doc(r->args.report_fd, boxed_run_report_json(&r->report), 0);
+	}
+	if (rc != 0) {
+		r->report.outcome = BOXED_RUN_SANDBOX_ERROR;
+		r->report.reason = BOXED_RUN_REASON_REPORT_UNWRITABLE;
+		r->report_lost = 1;
 	}
 }
 
 /* Before anything ran: say why, report sandbox-error, exit 125. */
-__attribute__((noreturn)) static void fail_early(struct run *r, const char *msg)
+__attribute__((noreturn)) static void fail_early(struct run *r, enum boxed_run_reason reason,
+						 const char *msg)
 {
 	fprintf(stderr, "boxed-run: %s\n", msg);
 	r->report.outcome = BOXED_RUN_SANDBOX_ERROR;
+	r->report.reason = reason;
 	snprintf(r->report.message, sizeof(r->report.message), "%s", msg);
 	respond(r);
 	audit_log(r);
@@ -115,12 +139,18 @@ static void init_report(struct run *r)
 
 static void prepare(struct run *r)
 {
+	enum boxed_run_reason why;
 	char err[1024];
+	int rc;
 
 	if (boxed_run_caps_prepare(err, sizeof(err)) != 0)
-		fail_early(r, err);
-	if (boxed_config_load(BOXED_CONFIG_PATH, &r->cfg, err, sizeof(err)) != 0)
-		fail_early(r, err);
+		fail_early(r, BOXED_RUN_REASON_NO_CAPABILITIES, err);
+	rc = boxed_config_load(BOXED_CONFIG_PATH, &r->cfg, err, sizeof(err));
+	if (rc != 0)
+		fail_early(r,
+			   rc == BOXED_CONFIG_UNTRUSTED ? BOXED_RUN_REASON_CONFIG_UNTRUSTED
+							: BOXED_RUN_REASON_CONFIG_INVALID,
+			   err);
 	boxed_run_clamp(&r->args, &r->cfg, &r->limits);
 	r->report.limits = r->limits;
 	boxed_run_hardening_plan(boxed_run_landlock_abi(), r->args.no_network,
@@ -129,7 +159,7 @@ static void prepare(struct run *r)
 		snprintf(err, sizeof(err), "--report-fd %d: %s", r->args.report_fd,
 			 strerror(errno));
 		r->args.report_fd = -1;
-		fail_early(r, err);
+		fail_early(r, BOXED_RUN_REASON_REPORT_UNWRITABLE, err);
 	}
 	/* The interpreter and the bootstrap run as the slot uid, but they
 	 * are what stands between the caller's data and the function: both
@@ -137,10 +167,11 @@ static void prepare(struct run *r)
 	if (r->args.python &&
 	    (boxed_check_trusted_path(BOXED_INTERPRETER_PATH, err, sizeof(err)) != 0 ||
 	     boxed_check_trusted_path(BOXED_BOOTSTRAP_PATH, err, sizeof(err)) != 0))
-		fail_early(r, err);
-	if (boxed_run_slot_acquire(&r->cfg, BOXED_STATEDIR, r->args.wait ? r->args.wait_secs : 0,
-				   &r->slot, err, sizeof(err)) != 0)
-		fail_early(r, err);
+		fail_early(r, BOXED_RUN_REASON_INTERPRETER_UNTRUSTED, err);
+	why = boxed_run_slot_acquire(&r->cfg, BOXED_STATEDIR, r->args.wait ? r->args.wait_secs : 0,
+				     &r->slot, err, sizeof(err));
+	if (why != BOXED_RUN_REASON_NONE)
+		fail_early(r, why, err);
 	r->report.have_slot = 1;
 	r->report.slot_uid = r->slot.uid;
 }
@@ -235,9 +266,9 @@ static int take_request(struct run *r)
 {
 	char err[512];
 	double requested;
-	char *text =
-	    boxed_run_python_request(0, r->cfg.max_message, &r->super.request_len, &requested,
-				     r->target, sizeof(r->target), err, sizeof(err));
+	char *text = boxed_run_python_request(0, r->cfg.max_message, &r->super.request_len,
+					      &requested, r->target, sizeof(r->target),
+					      &r->facts.setup_reason, err, sizeof(err));
 
 	if (!text) {
 		snprintf(r->report.message, sizeof(r->report.message), "%s", err);
@@ -296,7 +327,8 @@ static void conclude(struct run *r)
 	int exit_code, sig, memory = 0;
 
 	if (r->args.python && !f->setup_failed && !r->report.message[0] && !r->result_taken) {
-		r->result = boxed_run_python_result(&s->result, &f->result_state, &memory);
+		r->result = boxed_run_python_result(&s->result, &f->result_state, &memory,
+						    r->result_why, sizeof(r->result_why));
 		f->result_memory = memory;
 		r->result_taken = 1;
 	}
@@ -310,7 +342,8 @@ static void conclude(struct run *r)
 	f->cpu_time = s->cpu_time;
 	f->memory_limit = r->limits.memory;
 	f->cpu_limit = r->limits.cpu;
-	r->report.outcome = boxed_run_classify(f, &exit_code, &sig, msg, sizeof(msg));
+	r->report.outcome =
+	    boxed_run_classify(f, &exit_code, &sig, &r->report.reason, msg, sizeof(msg));
 	r->report.exit_code = exit_code;
 	r->report.signal = sig;
 	r->report.cpu_time = f->cpu_time;
@@ -318,6 +351,10 @@ static void conclude(struct run *r)
 	r->report.wall_time = s->end.tv_sec ? since(&s->start, &s->end) : 0;
 	if (f->setup_failed && !r->report.message[0])
 		trim_message(r);
+	if (!r->report.message[0] && r->report.reason == BOXED_RUN_REASON_RESULT_INVALID &&
+	    r->result_why[0])
+		snprintf(r->report.message, sizeof(r->report.message),
+			 "the function's result is malformed: %s", r->result_why);
 	if (!r->report.message[0] && r->report.outcome != BOXED_RUN_OK)
 		snprintf(r->report.message, sizeof(r->report.message), "%s", msg);
 	/* Only a run that ended on its own has a result to relay. */
@@ -348,7 +385,8 @@ static int answer_at_stop(struct run *r)
 
 	boxed_run_drain(&r->super);
 	boxed_run_kill_pidfd(r->super.pidfd, r->super.pid);
-	r->result = boxed_run_python_result(&r->super.result, &f->result_state, &f->result_memory);
+	r->result = boxed_run_python_result(&r->super.result, &f->result_state, &f->result_memory,
+					    r->result_why, sizeof(r->result_why));
 	r->result_taken = 1;
 	f->answered = 1;
 	if (!sampled || r->limits.nproc > 1)
@@ -360,6 +398,8 @@ static int answer_at_stop(struct run *r)
 
 static int exit_status(const struct run *r)
 {
+	if (r->report_lost)
+		return BOXED_RUN_EXIT_SANDBOX;
 	if (r->args.python)
 		return r->report.outcome == BOXED_RUN_SANDBOX_ERROR ? BOXED_RUN_EXIT_SANDBOX : 0;
 	return boxed_run_exit_status(r->report.outcome, r->report.exit_code, r->report.signal,

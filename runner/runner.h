@@ -121,9 +121,9 @@ struct boxed_run_slot {
 };
 
 /* Lock a free slot of cfg under statedir, waiting up to wait_secs (0: do
- * not wait) with a bounded retry. Returns 0, or -1 with the reason in err
- * (every slot busy, or the state directory is broken). */
-__attribute__((warn_unused_result)) int
+ * not wait) with a bounded retry. Returns BOXED_RUN_REASON_NONE, or the
+ * code (slots-busy, not-in-group, state-broken) with the message in err. */
+__attribute__((warn_unused_result)) enum boxed_run_reason
 boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir, double wait_secs,
 		       struct boxed_run_slot *slot, char *err, size_t errlen);
 
@@ -139,6 +139,52 @@ enum boxed_run_outcome {
 
 /* The protocol name of an outcome ("ok", "output-limit", ...). */
 const char *boxed_run_outcome_name(enum boxed_run_outcome o);
+
+/* Why a run did not end "ok": a stable code beside the human message, so
+ * that a client maps codes, never text (docs/protocol.md lists them). The
+ * comment names the outcome each belongs to. */
+enum boxed_run_reason {
+	BOXED_RUN_REASON_NONE, /* ok */
+	/* sandbox-error */
+	BOXED_RUN_REASON_NOT_IN_GROUP,
+	BOXED_RUN_REASON_NO_CAPABILITIES,
+	BOXED_RUN_REASON_CONFIG_UNTRUSTED,
+	BOXED_RUN_REASON_CONFIG_INVALID,
+	BOXED_RUN_REASON_INTERPRETER_UNTRUSTED,
+	BOXED_RUN_REASON_STATE_BROKEN,
+	BOXED_RUN_REASON_SLOTS_BUSY,
+	BOXED_RUN_REASON_SLOT_UNCLEAN,
+	BOXED_RUN_REASON_UNSEALED,
+	BOXED_RUN_REASON_REQUEST_TOO_LARGE,
+	BOXED_RUN_REASON_REQUEST_INVALID,
+	BOXED_RUN_REASON_SETUP_FAILED,
+	BOXED_RUN_REASON_INTERRUPTED,
+	BOXED_RUN_REASON_CALLER_GONE,
+	BOXED_RUN_REASON_REPORT_UNWRITABLE,
+	BOXED_RUN_REASON_INIT_LOST,
+	BOXED_RUN_REASON_INTERNAL,
+	/* error */
+	BOXED_RUN_REASON_EXCEPTION,
+	BOXED_RUN_REASON_NO_RESULT,
+	BOXED_RUN_REASON_RESULT_INVALID,
+	BOXED_RUN_REASON_RESULT_TOO_LARGE,
+	BOXED_RUN_REASON_EXIT_STATUS,
+	BOXED_RUN_REASON_EXEC_FAILED,
+	/* timeout */
+	BOXED_RUN_REASON_WALL_LIMIT,
+	BOXED_RUN_REASON_CPU_LIMIT,
+	/* memory */
+	BOXED_RUN_REASON_MEMORY_LIMIT,
+	/* output-limit */
+	BOXED_RUN_REASON_OUTPUT_LIMIT,
+	/* signal */
+	BOXED_RUN_REASON_SIGNAL,
+	BOXED_RUN_REASON_FSIZE_LIMIT,
+	BOXED_RUN_REASON_COUNT
+};
+
+/* The protocol code of a reason ("slots-busy", ...); NULL for NONE. */
+const char *boxed_run_reason_name(enum boxed_run_reason r);
 
 /* The hardening that the child applied. */
 #define BOXED_RUN_DEGRADED_MAX 6
@@ -160,6 +206,7 @@ void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardenin
 /* What the supervisor saw, the input of classification. */
 struct boxed_run_facts {
 	int setup_failed;    /* the child died before exec (message in stderr) */
+	enum boxed_run_reason setup_reason; /* its code, when more precise than setup-failed */
 	int exec_errno;	     /* execve failed with this errno, 0: it ran */
 	int timed_out;	     /* the wall clock ran out and we killed it */
 	int output_exceeded; /* stdout or stderr passed its bound */
@@ -180,21 +227,24 @@ struct boxed_run_facts {
 enum {
 	BOXED_RUN_RESULT_NONE,	    /* no result at all */
 	BOXED_RUN_RESULT_BAD,	    /* something, but not a well-formed result */
+	BOXED_RUN_RESULT_TOO_LARGE, /* more than max_message */
 	BOXED_RUN_RESULT_OK,	    /* {"ok": true, ...} */
 	BOXED_RUN_RESULT_EXCEPTION, /* {"ok": false, "exception": {...}} */
 };
 
 /* Classify a run. Sets *exit_code (-1: none) and *sig (0: none) from the
- * wait status, and writes an explanation for anything but ok into msg.
- * Order: sandbox error, output limit, timeout, memory, signal, error. */
+ * wait status, *reason to the code of anything but ok, and writes an
+ * explanation into msg. Order: sandbox error, output limit, timeout,
+ * memory, signal, error. */
 enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *exit_code, int *sig,
-					  char *msg, size_t msglen);
+					  enum boxed_run_reason *reason, char *msg, size_t msglen);
 
 /* The exit status of boxed-run for an outcome in program mode. */
 int boxed_run_exit_status(enum boxed_run_outcome o, int exit_code, int sig, int exec_errno);
 
 struct boxed_run_report {
 	enum boxed_run_outcome outcome;
+	enum boxed_run_reason reason;
 	int exit_code; /* -1: none */
 	int signal;    /* 0: none */
 	double wall_time;
@@ -232,10 +282,17 @@ cJSON *boxed_run_response_json(cJSON *result, const struct boxed_run_capture *ou
  * U+FFFD. Returns NULL on allocation failure. */
 char *boxed_run_utf8_sanitize(const char *s, size_t len);
 
-/* Check that result is one of the result shapes of docs/protocol.md.
- * Returns BOXED_RUN_RESULT_OK, _EXCEPTION or _BAD; *memory is set when the
+/* Check that result is one of the result shapes of docs/protocol.md, with
+ * no member besides theirs and a flat exception. Returns
+ * BOXED_RUN_RESULT_OK, _EXCEPTION or _BAD; *memory is set when the
  * exception is a MemoryError. */
 int boxed_run_result_check(const cJSON *result, int *memory);
+
+/* The Python-mode response as the caller reads it: the header line
+ * "boxed-response LENGTH\n", then LENGTH bytes of doc, unformatted. No
+ * content can end it early. Returns a malloc'd buffer and its length in
+ * *len, or NULL on allocation failure. */
+char *boxed_run_frame_response(const cJSON *doc, size_t *len);
 
 /* The syslog line of a run, with the target's control characters replaced
  * and its length bounded. */
@@ -394,15 +451,19 @@ __attribute__((warn_unused_result)) int boxed_run_kill_all(void);
 void boxed_run_become_slot(uid_t uid, uid_t caller_uid, gid_t caller_gid);
 
 /* Python mode: read the request from fd (at most max bytes), check that it
- * is a JSON object and take its "timeout" and "target". Returns the text
- * to deliver (malloc'd) or NULL with the reason in err. */
+ * is exactly one JSON object with no key twice, and take its "timeout" and
+ * "target". Returns the text to deliver (malloc'd), or NULL with the code
+ * in *reason (request-too-large, request-invalid) and the message in err. */
 char *boxed_run_python_request(int fd, size_t max, size_t *len, double *timeout, char *target,
-			       size_t target_len, char *err, size_t errlen);
+			       size_t target_len, enum boxed_run_reason *reason, char *err,
+			       size_t errlen);
 
-/* Python mode: check the child's result text. Returns it as a raw cJSON
- * item (the child's own text, with invalid UTF-8 replaced) when it is
- * well-formed (*state OK or EXCEPTION), else NULL (*state NONE or BAD). */
-cJSON *boxed_run_python_result(const struct boxed_run_capture *raw, int *state, int *memory);
+/* Python mode: check the child's whole result text. Returns the parsed
+ * tree (the runner's own, to print from) when it is well-formed (*state OK
+ * or EXCEPTION), else NULL (*state NONE, BAD with the reason in why, or
+ * TOO_LARGE). */
+cJSON *boxed_run_python_result(const struct boxed_run_capture *raw, int *state, int *memory,
+			       char *why, size_t whylen);
 
 /* Python mode: take the timeout of the request into account. Returns the
  * lower of limit and the request's timeout when that is a positive number. */

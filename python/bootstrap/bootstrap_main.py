@@ -191,7 +191,10 @@ def _check_modules(modules):
 def _encode_result(value, dumps, serializer):
     try:
         if dumps is None:
-            return b'{"ok": true, "value": ' + _encode(value) + b"}"
+            # The value travels as a string holding its JSON text: the
+            # runner checks that text but never re-prints it, so 2.0 stays
+            # 2.0.
+            return b'{"ok": true, "json": ' + _encode(_encode(value).decode("ascii")) + b"}"
         from binascii import b2a_base64
 
         payload = b2a_base64(dumps(value), newline=False)
@@ -303,9 +306,8 @@ def _exception_result(exc, dumps=None):
     try:
         # args let the caller rebuild a builtin exception exactly
         # (KeyError('k'), OSError(errno, strerror)); dropped when they
-        # are not JSON.
-        _encode(list(exc.args))
-        info["args"] = list(exc.args)
+        # are not JSON. As JSON text: the exception object stays flat.
+        info["args"] = _encode(list(exc.args)).decode("ascii")
     except BaseException:
         pass
     if isinstance(exc, _Refusal):

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -228,16 +229,30 @@ def _user_name():
         return str(os.getuid())
 
 
-def _sandbox_hint(message):
-    if "max_message" in message or "boxed-setup" in message:
-        return None  # the runner's own words already say what to do
-    if "capabilit" in message or "config" in message or "trusted" in message or \
-            "No such file" in message:
-        return ("the host is not set up for boxed: run `boxed-setup install` as root, "
-                "then `boxed-selftest`")
-    if "slot" in message:
-        return "every sandbox slot is busy or the state directory is broken: see `boxed-setup status`"
-    return "see `boxed-selftest` and the system log"
+#: What to do about each sandbox-error reason of the report
+#: (docs/protocol.md); None when the runner's own message already says it.
+_SANDBOX_HINTS = {
+    "not-in-group": None,
+    "no-capabilities": "the runner lacks its file capabilities: run `boxed-setup install` "
+                       "as root, then `boxed-selftest`",
+    "config-untrusted": "the boxed config is not root's: run `boxed-setup install` as root",
+    "config-invalid": "fix the boxed config (see boxed-setup(8)), then `boxed-setup audit`",
+    "interpreter-untrusted": "run `boxed-setup install` as root to pin the interpreter again",
+    "state-broken": "run `boxed-setup install` as root, then `boxed-setup status`",
+    "slots-busy": "every sandbox slot is busy: retry, or see `boxed-setup status`",
+    "slot-unclean": "see `boxed-setup audit`; `boxed-setup install` repairs the slot",
+    "unsealed": "this host cannot give runs their own namespaces and the config requires "
+                "it: see `boxed-selftest`",
+    "setup-failed": "see `boxed-selftest` and the system log",
+    "init-lost": "see `boxed-selftest` and the system log",
+    "internal": "see `boxed-selftest` and the system log",
+}
+
+OUTCOMES = ("ok", "error", "timeout", "memory", "output-limit", "signal", "sandbox-error")
+
+
+def _sandbox_hint(reason):
+    return _SANDBOX_HINTS.get(reason, "see `boxed-selftest` and the system log")
 
 
 def _attach(exc, response, report):
@@ -255,8 +270,9 @@ def _rebuild_builtin(cls, info, message):
         # subclass, errno, strerror and both file names, as raised.
         return cls(code, str(info.get("strerror") or ""), info.get("filename"), None,
                    info.get("filename2"))
-    args = info.get("args")
     try:
+        # The arguments travel as their JSON text: the object stays flat.
+        args = json.loads(info["args"]) if isinstance(info.get("args"), str) else None
         return cls(*args) if isinstance(args, list) else cls(message)
     except Exception:
         return None
@@ -312,9 +328,15 @@ def _remote_exception(info, serializer="json", report=None, target="the function
 
 def _decode_value(result, serializer):
     if serializer == "json":
-        if "value" not in result:
+        text = result.get("json")
+        if not isinstance(text, str):
             raise BoxedError("the sandbox returned a result that is not JSON-serialized")
-        return result["value"]
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise SerializationError(
+                "the function's result is nested too deeply for this interpreter to decode "
+                "(sys.getrecursionlimit() is %d)" % sys.getrecursionlimit()) from None
     payload = result.get("payload")
     if not isinstance(payload, str):
         raise BoxedError("the sandbox returned a result that is not %s-serialized" % serializer)
@@ -322,37 +344,56 @@ def _decode_value(result, serializer):
     return module.loads(base64.b64decode(payload, validate=True))
 
 
-# Before the runner reported reasons, the outcome was the only code.
-_OUTCOME_REASON = {"timeout": "wall-limit", "memory": "memory-limit",
-                   "output-limit": "output-limit"}
+def check_response(response):
+    """The response of docs/protocol.md, or None when it does not have that
+    shape. Every field the client acts on is the runner's own; this makes
+    sure each has the type the runner writes."""
+    if not isinstance(response, dict):
+        return None
+    report = response.get("report")
+    if not isinstance(report, dict) or report.get("outcome") not in OUTCOMES:
+        return None
+    if not isinstance(report.get("reason"), (str, type(None))) or \
+            not isinstance(report.get("message"), (str, type(None))) or \
+            not isinstance(report.get("limits", {}), dict):
+        return None
+    for key in ("stdout", "stderr"):
+        if not isinstance(response.get(key), str):
+            return None
+    result = response.get("result")
+    if result is not None and not isinstance(result, dict):
+        return None
+    return response
 
 
 def interpret(raw, returncode, stderr, serializer="json", target="the function"):
-    """Turn the runner's stdout (bytes), exit status and stderr into
-    ``(value, response)``, or raise the matching boxed error."""
+    """Turn the runner's response (the JSON body, bytes), exit status and
+    stderr into ``(value, response)``, or raise the matching boxed error.
+    Failures are told apart by the report's ``reason`` code, never by its
+    message."""
     try:
-        response = json.loads(raw) if raw else None
+        response = check_response(json.loads(raw)) if raw else None
     except (ValueError, RecursionError):
         response = None
-    if not isinstance(response, dict) or not isinstance(response.get("report"), dict):
+    if response is None:
         text = stderr.decode("utf-8", "replace").strip() if stderr else ""
         if returncode is not None and returncode < 0:
             raise SandboxError("boxed-run was killed by signal %d before it answered%s" % (
                 -returncode, ": " + text if text else ""))
         raise SandboxError(
-            "boxed-run gave no response (exit status %s)%s" % (
+            "boxed-run gave no well-formed response (exit status %s)%s" % (
                 returncode, ": " + text if text else "")
         )
     report = response["report"]
-    outcome = report.get("outcome")
-    reason = report.get("reason") or _OUTCOME_REASON.get(outcome)
+    outcome = report["outcome"]
+    reason = report.get("reason")
     message = report.get("message") or ""
     result = response.get("result")
     if outcome == "sandbox-error":
-        if "max_message" in message:
+        if reason == "request-too-large":
             raise _attach(RequestTooLargeError("boxed-run refused the request: " + message),
                           response, report)
-        hint = _sandbox_hint(message)
+        hint = _sandbox_hint(reason)
         raise _attach(SandboxError("boxed-run: " + message + (" (" + hint + ")" if hint else "")),
                       response, report)
     exc = limit_error(reason, report, response, target)
@@ -363,17 +404,14 @@ def interpret(raw, returncode, stderr, serializer="json", target="the function")
     if isinstance(result, dict) and result.get("ok") is True and outcome == "ok":
         try:
             return _decode_value(result, serializer), response
-        except RecursionError:
-            raise _attach(SerializationError(
-                "the result of %s is nested too deeply for this interpreter to decode "
-                "(sys.getrecursionlimit() is %d)" % (target, sys.getrecursionlimit())),
-                response, report) from None
+        except BoxedError as exc:
+            raise _attach(exc, response, report) from None
     if isinstance(result, dict) and result.get("ok") is False and \
             isinstance(result.get("exception"), dict):
         raise _attach(_remote_exception(result["exception"], serializer, report, target),
                       response, report)
     raise _attach(RemoteError(None, "the function returned no result (%s%s)" % (
-        outcome, ": " + message if message else "")), response, report)
+        reason or outcome, ": " + message if message else "")), response, report)
 
 
 def deliver(response, capture):
@@ -529,33 +567,42 @@ def send(proc, request):
         proc.stdin = None
 
 
-def receive(proc):
-    """Read the runner's response: ``(stdout, exit status, stderr)``.
+#: The header of the runner's Python-mode response (docs/protocol.md).
+RESPONSE_HEADER = re.compile(rb"boxed-response ([0-9]{1,12})\n")
 
-    The runner writes its response, one line of JSON, once the run is over
-    (the function's result is in and its process stopped), and cleans the
-    slot, logs and exits after it; the response is taken as soon as its line
-    is complete, and the runner is reaped in the background (exit status
-    None). Without a complete line, its stderr and exit status say why."""
+
+def receive(proc):
+    """Read the runner's response: ``(body, exit status, stderr)``.
+
+    The response is a header line ``boxed-response LENGTH`` and exactly
+    LENGTH bytes of JSON, so nothing inside it can end it early. It is
+    written once the run is over (the function's result is in and its
+    process stopped); the runner cleans the slot, logs and exits after it,
+    so once the body is complete the runner is reaped in the background
+    (exit status None). Without a complete response, its stderr and exit
+    status say why."""
     fd = proc.stdout.fileno()
-    chunks = []
-    while True:
+    buf = bytearray()
+    need = None
+    while need is None or len(buf) < need:
         chunk = os.read(fd, 1 << 16)
         if not chunk:
             break
-        chunks.append(chunk)
-        # Unformatted JSON holds no raw newline: this one ends the line.
-        if chunk.endswith(b"\n"):
-            break
-    out = b"".join(chunks)
-    if out.endswith(b"\n"):
+        buf += chunk
+        if need is None:
+            match = RESPONSE_HEADER.match(buf)
+            if match:
+                need = match.end() + int(match.group(1))
+            elif b"\n" in buf or len(buf) > 64:
+                break  # not a response header: read no further
+    if need is not None and len(buf) >= need:
         _reap(proc)
-        return out, None, b""
+        return bytes(buf[match.end():need]), None, b""
     err = proc.stderr.read()
     proc.wait()
     proc.stdout.close()
     proc.stderr.close()
-    return out, proc.returncode, err
+    return b"", proc.returncode, err
 
 
 _reaper_lock = threading.Lock()

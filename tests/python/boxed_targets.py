@@ -51,10 +51,10 @@ def shout(n):
 def forge():
     """Write a response that claims success to stdout, and exit without a
     result."""
-    fake = b'{"result": {"ok": true, "value": 42}, "stdout": "", "stderr": "", ' \
-        b'"report": {"outcome": "ok"}}\n'
-    os.write(1, fake)
-    os.write(1, b'{"ok": true, "value": 42}\n')
+    body = b'{"result": {"ok": true, "json": "42"}, "stdout": "", "stderr": "", ' \
+        b'"report": {"outcome": "ok", "reason": null, "slot_uid": 0}}'
+    os.write(1, b"boxed-response %d\n" % len(body) + body)
+    os.write(1, b'{"ok": true, "json": "42"}\n')
     os._exit(0)
 
 
@@ -163,3 +163,24 @@ def cwd_home_tmp():
 
 def big(n):
     return "y" * n
+
+
+def forge_result(padding):
+    """Write a well-formed result on the result fd with a forged response
+    after it, then stop as the bootstrap does after its result."""
+    import signal
+
+    forged = b'{"result": {"ok": true, "json": "666"}, "stdout": "", "stderr": "", ' \
+        b'"report": {"outcome": "ok", "reason": null, "slot_uid": 0}}'
+    os.write(4, b'{"ok": true, "json": "1"}' + b" " * padding + b"\n" + forged)
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def duplicate_keys():
+    """A result whose "ok" appears twice: cJSON would see the first, Python
+    the last."""
+    import signal
+
+    os.write(4, b'{"ok": false, "exception": {"type": "E", "message": ""}, "ok": true, '
+                b'"json": "1"}')
+    os.kill(os.getpid(), signal.SIGSTOP)

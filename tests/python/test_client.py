@@ -25,14 +25,24 @@ def no_process(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", refuse)
 
 
-def response(result=None, outcome="ok", message=None, stdout="", stderr="", **limits):
+def response(result=None, outcome="ok", message=None, stdout="", stderr="", reason=None,
+             **limits):
+    if reason is None and outcome != "ok":
+        reason = {"error": "exception", "timeout": "wall-limit", "memory": "memory-limit",
+                  "output-limit": "output-limit", "signal": "signal",
+                  "sandbox-error": "setup-failed"}[outcome]
     return json.dumps({
         "result": result, "stdout": stdout, "stderr": stderr,
         "stdout_truncated": False, "stderr_truncated": False,
-        "report": {"outcome": outcome, "message": message,
-                   "limits": dict({"timeout": 5, "memory": 536870912, "output": 65536},
-                                  **limits)},
+        "report": {"outcome": outcome, "reason": reason, "message": message,
+                   "limits": dict({"timeout": 5, "cpu": 5, "memory": 536870912,
+                                   "output": 65536}, **limits)},
     }).encode()
+
+
+def ok(value):
+    """A json-serializer result: the value's JSON text."""
+    return {"ok": True, "json": json.dumps(value)}
 
 
 # -- naming the target -------------------------------------------------------
@@ -168,12 +178,12 @@ def test_runner_lookup_order(monkeypatch):
 # -- the response ------------------------------------------------------------------
 
 def test_value_and_output():
-    value, resp = core.interpret(response({"ok": True, "value": 2.0}, stdout="hi"), 0, b"")
+    value, resp = core.interpret(response(ok(2.0), stdout="hi"), 0, b"")
     assert value == 2.0 and resp["stdout"] == "hi"
 
 
 def test_builtin_exception_is_the_same_type_with_remote_traceback():
-    exc = {"type": "KeyError", "module": "builtins", "message": "'k'", "args": ["k"],
+    exc = {"type": "KeyError", "module": "builtins", "message": "'k'", "args": '["k"]',
            "traceback": "Traceback ...\nKeyError: 'k'\n"}
     with pytest.raises(KeyError) as info:
         core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
@@ -184,7 +194,7 @@ def test_builtin_exception_is_the_same_type_with_remote_traceback():
 
 
 def test_oserror_keeps_its_subclass():
-    exc = {"type": "FileNotFoundError", "module": "builtins", "args": [2, "No such file"],
+    exc = {"type": "FileNotFoundError", "module": "builtins", "args": '[2, "No such file"]',
            "message": "[Errno 2] No such file", "traceback": ""}
     with pytest.raises(FileNotFoundError) as info:
         core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
@@ -199,7 +209,7 @@ def test_custom_and_base_exceptions_are_remote_errors():
         "CustomError", "mod", "boom")
     assert "mod.CustomError: boom" in str(info.value)
     # A SystemExit of the function must not end the caller.
-    exc = {"type": "SystemExit", "module": "builtins", "message": "3", "args": [3]}
+    exc = {"type": "SystemExit", "module": "builtins", "message": "3", "args": "[3]"}
     with pytest.raises(boxed.RemoteError):
         core.interpret(response({"ok": False, "exception": exc}, "error"), 0, b"")
 
@@ -228,19 +238,48 @@ def test_error_classes():
 
 def test_sandbox_error_carries_the_runners_message_and_a_remedy():
     with pytest.raises(boxed.SandboxError) as info:
-        core.interpret(response(None, "sandbox-error",
-                                "cap_setuid is not permitted: capabilities lost"), 125, b"")
-    assert "capabilities lost" in str(info.value) and "boxed-setup install" in str(info.value)
+        core.interpret(response(None, "sandbox-error", "holds capabilities '' instead",
+                                reason="no-capabilities"), 125, b"")
+    assert "instead" in str(info.value) and "boxed-setup install" in str(info.value)
+
+
+def test_the_reason_decides_not_the_message():
+    # A message that mentions max_message is not a refused request; the
+    # reason code is.
+    with pytest.raises(boxed.SandboxError) as info:
+        core.interpret(response(None, "sandbox-error", "max_message slots-busy",
+                                reason="slots-busy"), 125, b"")
+    assert not isinstance(info.value, boxed.RequestTooLargeError)
+    assert "slot" in str(info.value)
 
 
 def test_runner_refusing_a_large_request():
     with pytest.raises(boxed.RequestTooLargeError):
-        core.interpret(response(None, "sandbox-error",
-                                "reading the request: larger than max_message"), 125, b"")
+        core.interpret(response(None, "sandbox-error", "the request is too large",
+                                reason="request-too-large"), 125, b"")
+
+
+def test_cpu_limit_is_told_from_the_wall_clock():
+    with pytest.raises(boxed.TimeoutError, match="CPU time limit .5 s"):
+        core.interpret(response(None, "timeout", "CPU", reason="cpu-limit"), 0, b"")
+    with pytest.raises(boxed.TimeoutError, match="time limit .5 s"):
+        core.interpret(response(None, "timeout", "wall", reason="wall-limit"), 0, b"")
+
+
+@pytest.mark.parametrize("doc", [
+    {"report": {"outcome": "ok"}, "stdout": 1, "stderr": ""},
+    {"report": {"outcome": "fine"}, "stdout": "", "stderr": ""},
+    {"report": {"outcome": "ok", "reason": 3}, "stdout": "", "stderr": ""},
+    {"report": "ok", "stdout": "", "stderr": ""},
+    {"result": [], "report": {"outcome": "ok"}, "stdout": "", "stderr": ""},
+], ids=["stdout", "outcome", "reason", "report", "result"])
+def test_a_response_of_the_wrong_shape_is_refused(doc):
+    with pytest.raises(boxed.SandboxError, match="no well-formed response"):
+        core.interpret(json.dumps(doc).encode(), 0, b"")
 
 
 def test_no_response_is_a_sandbox_error():
-    with pytest.raises(boxed.SandboxError, match="no response.*went wrong"):
+    with pytest.raises(boxed.SandboxError, match="no well-formed response.*went wrong"):
         core.interpret(b"", 125, b"boxed-run: went wrong\n")
 
 
@@ -254,10 +293,10 @@ def test_a_json_result_never_unpickles():
 
 
 def test_printed_output_is_delivered_or_captured(capsys):
-    assert core.finish(response({"ok": True, "value": 1}, stdout="out\n", stderr="err\n"),
+    assert core.finish(response(ok(1), stdout="out\n", stderr="err\n"),
                        0, b"", "json", False) == 1
     assert capsys.readouterr() == ("out\n", "err\n")
-    got = core.finish(response({"ok": True, "value": 1}, stdout="out\n", stderr="err\n"),
+    got = core.finish(response(ok(1), stdout="out\n", stderr="err\n"),
                       0, b"", "json", True)
     assert got == boxed.Result(1, "out\n", "err\n")
     assert capsys.readouterr() == ("", "")
@@ -268,7 +307,8 @@ def test_printed_output_is_delivered_or_captured(capsys):
 def test_response_is_taken_without_waiting_for_the_runner_to_exit():
     import time
 
-    proc = subprocess.Popen(["/bin/sh", "-c", 'cat >/dev/null; echo \'{"x": 1}\'; sleep 5'],
+    proc = subprocess.Popen(["/bin/sh", "-c",
+                             'cat >/dev/null; printf \'boxed-response 8\\n{"x": 1}\'; sleep 5'],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
@@ -276,7 +316,23 @@ def test_response_is_taken_without_waiting_for_the_runner_to_exit():
         start = time.monotonic()
         out, returncode, err = core.receive(proc)
         assert time.monotonic() - start < 3
-        assert (out, returncode, err) == (b'{"x": 1}\n', None, b"")
+        assert (out, returncode, err) == (b'{"x": 1}', None, b"")
+    finally:
+        proc.kill()
+
+
+def test_the_frame_not_a_newline_ends_the_response():
+    # A newline inside the body ends nothing: exactly LENGTH bytes are read,
+    # and what follows them is not part of the response.
+    body = b'{"a":\n 1}\n'
+    fake = ("import sys, time; sys.stdin.buffer.read(); "
+            "sys.stdout.buffer.write(b'boxed-response %d\\n' + %r + b'{\"b\": 2}'); "
+            "sys.stdout.flush(); time.sleep(5)" % (len(body), body))
+    proc = subprocess.Popen([sys.executable, "-c", fake], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert core.send(proc, b"request")
+        assert core.receive(proc) == (body, None, b"")
     finally:
         proc.kill()
 
@@ -286,6 +342,6 @@ def test_without_a_complete_response_stderr_and_status_are_read():
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     core.send(proc, b"x" * (1 << 20))  # the runner is gone: no BrokenPipeError
-    assert core.receive(proc) == (b"partial", 3, b"oops\n")
+    assert core.receive(proc) == (b"", 3, b"oops\n")
     with pytest.raises(boxed.SandboxError, match="exit status 3.*oops"):
-        core.interpret(b"partial", 3, b"oops\n")
+        core.interpret(b"", 3, b"oops\n")
