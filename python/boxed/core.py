@@ -121,6 +121,46 @@ def not_json(what, complaint, picklable):
     return text + ": use JSON values (str, int, float, bool, None, lists and dicts)"
 
 
+# What a request holds besides the arguments, for the last targets called:
+# a Pool call costs well under a millisecond, and naming the target and
+# finding its files is a good part of the client's share.
+_fixed_parts = collections.OrderedDict()
+_FIXED_PARTS_KEPT = 64
+
+
+def _fixed_part(target, imports, sys_path, cwd):
+    """``(target name, the request's keys that do not depend on the
+    arguments)``, remembered while sys.path, the cwd and the target stay
+    the same."""
+    key = None
+    if sys_path is None:
+        key = (target if isinstance(target, str) else id(target), imports, tuple(sys.path), cwd)
+        hit = _fixed_parts.get(key)
+        if hit is not None and hit[0] is target:
+            return hit[1], hit[2]
+        sys_path = offered_sys_path()
+    for name in imports:
+        if not isinstance(name, str) or not all(p.isidentifier() for p in name.split(".")):
+            raise TypeError("imports must be module names, not %r" % (name,))
+    name, main = describe(target, sys_path)
+    fixed = {
+        "target": name,
+        "sys_path": list(sys_path),
+        "imports": list(imports),
+        # The files the caller's modules came from: the sandbox refuses to
+        # import another file of the same name, which anyone may have put
+        # on a later sys.path entry.
+        "modules": module_files([name, *imports], main),
+    }
+    if cwd is not None:
+        fixed["cwd"] = cwd
+    if key is not None:
+        _fixed_parts[key] = (target, name, fixed)
+        while len(_fixed_parts) > _FIXED_PARTS_KEPT:
+            _fixed_parts.popitem(last=False)
+    return name, fixed
+
+
 def build_request(target, args=(), kwargs=None, **options):
     """The request of docs/protocol.md as bytes; see make_request()."""
     return make_request(target, args, kwargs, **options)[0]
@@ -139,27 +179,13 @@ def make_request(target, args=(), kwargs=None, *, serializer="json", imports=(),
         kwargs = {}
     if isinstance(imports, str):
         imports = (imports,)
-    for name in imports:
-        if not isinstance(name, str) or not all(p.isidentifier() for p in name.split(".")):
-            raise TypeError("imports must be module names, not %r" % (name,))
-    if sys_path is None:
-        sys_path = offered_sys_path()
     module = _load_serializer(serializer)
-    name, main = describe(target, sys_path)
-    req = {
-        "target": name,
-        "serializer": serializer,
-        "sys_path": list(sys_path),
-        "imports": list(imports),
-        # The files the caller's modules came from: the sandbox refuses to
-        # import another file of the same name, which anyone may have put
-        # on a later sys.path entry.
-        "modules": module_files([name, *imports], main),
-    }
     try:
-        req["cwd"] = os.getcwd()
+        cwd = os.getcwd()
     except OSError:
-        pass  # a removed directory: the sandbox stays in its own
+        cwd = None  # a removed directory: the sandbox stays in its own
+    name, fixed = _fixed_part(target, tuple(imports), sys_path, cwd)
+    req = dict(fixed, serializer=serializer)
     if timeout is not None:
         if not float(timeout) > 0:
             raise ValueError("timeout must be positive, not %r" % (timeout,))

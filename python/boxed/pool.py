@@ -23,6 +23,12 @@ __all__ = ["Pool"]
 # How often an idle worker is checked for having died on its own.
 _WATCH_INTERVAL = 0.2
 
+# A worker taken by a call is replaced once the call has its answer, or
+# after this long if it has not: starting a runner and an interpreter
+# takes milliseconds of CPU, and started at once it would compete with the
+# call itself for the cores and for the caller's GIL (bench/python/run).
+_REPLACE_DELAY = 0.05
+
 
 class _Worker:
     """One ``boxed-run --python`` waiting for its request: the runner has
@@ -133,7 +139,8 @@ class Pool:
                                  nproc=nproc, output=output, disk=disk, fsize=fsize,
                                  network=network)
         cond = threading.Condition()
-        self._state = {"cond": cond, "idle": [], "busy": set(), "starting": 0,
+        # busy: the workers of the calls in flight, and when each was taken.
+        self._state = {"cond": cond, "idle": [], "busy": {}, "starting": 0,
                        "closed": False, "error": None, "thread": None}
         self._cond = cond
         self._finalizer = weakref.finalize(self, _shutdown, self._state)
@@ -173,8 +180,7 @@ class Pool:
                     raise SandboxError("the pool is closed")
                 if state["idle"]:
                     worker = state["idle"].pop(0)
-                    state["busy"].add(worker)
-                    self._cond.notify_all()
+                    state["busy"][worker] = time.monotonic()
                     return worker
                 if state["error"] is not None and not state["starting"]:
                     raise state["error"]
@@ -215,7 +221,8 @@ class Pool:
                 raise
             finally:
                 with self._cond:
-                    self._state["busy"].discard(worker)
+                    del self._state["busy"][worker]
+                    self._cond.notify_all()  # its replacement may start
         return finish(out, returncode, err, serializer, capture, name, print_messages)
 
 
@@ -229,9 +236,12 @@ def _maintain(state, argv, runner, size):
             dead = [w for w in state["idle"] if not w.alive()]
             for worker in dead:
                 state["idle"].remove(worker)
-            missing = size - len(state["idle"]) - state["starting"]
+            now = time.monotonic()
+            waits = [taken + _REPLACE_DELAY - now for taken in state["busy"].values()
+                     if now < taken + _REPLACE_DELAY]
+            missing = size - len(state["idle"]) - state["starting"] - len(waits)
             if missing <= 0 and not dead:
-                cond.wait(_WATCH_INTERVAL)
+                cond.wait(min(waits + [_WATCH_INTERVAL]))
                 continue
             state["starting"] += max(missing, 0)
         gave_up = False

@@ -7,6 +7,7 @@ or runs a module the caller has not imported already.
 """
 
 import ast
+import functools
 import importlib.machinery
 import inspect
 import os
@@ -216,8 +217,16 @@ def check_script(path, qualname):
             % (qualname, path, line, qualname, qualname))
 
 
+@functools.lru_cache(maxsize=None)
 def _stdlib_dir():
     return os.path.dirname(os.path.realpath(os.__file__)) + os.sep
+
+
+# A module's file, once imported, stays where it is: its real path is
+# resolved once, not at every call (a pool call costs well under a ms).
+@functools.lru_cache(maxsize=1024)
+def _real(path):
+    return os.path.realpath(path)
 
 
 def _module_file(name, main_name, locations):
@@ -228,7 +237,7 @@ def _module_file(name, main_name, locations):
     module = sys.modules["__main__"] if name == main_name else sys.modules.get(name)
     if module is not None:
         path = getattr(module, "__file__", None)
-        return (os.path.realpath(path) if isinstance(path, str) else None,
+        return (_real(path) if isinstance(path, str) else None,
                 getattr(module, "__path__", None))
     parent = name.rpartition(".")[0]
     search = locations.get(parent) if parent else None
