@@ -697,14 +697,16 @@ def finish(out, returncode, err, serializer, capture, target="the function",
 
 class _Captured(collections.UserString):
     """The text printed inside capture_print(): a str-like object that
-    follows the capture while it runs and keeps it after."""
+    follows the capture while it runs and keeps it after. Its str methods
+    return plain copies of the same kind."""
 
-    def __init__(self, buffer):
-        self._buffer = buffer
+    def __init__(self, source):
+        self._source = source  # the capture's buffer, or a str
 
     @property
     def data(self):
-        return self._buffer.getvalue()
+        source = self._source
+        return source if isinstance(source, str) else source.getvalue()
 
     def read(self):
         return self.data
