@@ -19,8 +19,8 @@ boxed-run(1)). For other limits, call boxed-run itself.
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
-        sys.stdout.write(USAGE)
-        return 0 if argv else 2
+        sys.stdout.write(USAGE)  # boxed 0.3 printed it, and succeeded, without a command
+        return 0
     runner = find_runner()
     try:
         os.execv(runner, [runner, "--", *argv])

@@ -337,6 +337,8 @@ def _remote_exception(info, serializer="json", report=None, target="the function
             type_name, message), info.get("picklable") is True))
     exc = _unpickled_exception(info, serializer)
     cls = getattr(builtins, type_name, None) if module in (None, "builtins") else None
+    # Only Exception subclasses: a SystemExit or KeyboardInterrupt of the
+    # function must not end the caller's program.
     if exc is None and isinstance(cls, type) and issubclass(cls, Exception) and \
             not issubclass(cls, BoxedError):
         exc = _rebuild_builtin(cls, info, message)
