@@ -98,7 +98,8 @@ def _size_text(value):
     return format_size(int(value)) if isinstance(value, (int, float)) else "?"
 
 
-_RAISE = " (run() and Pool() take it; the configured maximum still applies)"
+# run() and Pool() both take each parameter.
+_RAISE = ", up to the maximum in the boxed config"
 
 
 def limit_error(reason, report, response, target):
