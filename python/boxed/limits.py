@@ -98,7 +98,7 @@ def _size_text(value):
     return format_size(int(value)) if isinstance(value, (int, float)) else "?"
 
 
-# run() and Pool() both take each parameter.
+# The ceiling of every parameter.
 _RAISE = ", up to the maximum in the boxed config"
 
 
