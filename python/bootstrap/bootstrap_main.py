@@ -188,7 +188,7 @@ def _check_modules(modules):
                                 origin=origin, found=found)
 
 
-def _encode_result(value, dumps, serializer):
+def _encode_result(value, dumps):
     try:
         if dumps is None:
             # The value travels as a string holding its JSON text: the
@@ -229,6 +229,10 @@ def _call(req, ctx):
     for entry in req.get("sys_path") or ():
         if isinstance(entry, str) and entry not in sys.path:
             sys.path.append(entry)
+    modules = req.get("modules")
+    if isinstance(modules, dict):
+        # Before the arguments too: unpickling them imports their classes.
+        _check_modules(modules)
     serializer = req.get("serializer") or "json"
     if serializer == "json":
         args = req.get("args") or []
@@ -240,13 +244,10 @@ def _call(req, ctx):
         loads, dumps = _serializer(serializer)
         ctx["dumps"] = dumps
         args, kwargs = loads(a2b_base64(req["payload"]))
-    modules = req.get("modules")
-    if isinstance(modules, dict):
-        _check_modules(modules)
     for name in req.get("imports") or ():
         __import__(name)
     value = _resolve(req["target"])(*args, **kwargs)
-    return _encode_result(value, dumps, serializer)
+    return _encode_result(value, dumps)
 
 
 def _nproc_exhausted():
