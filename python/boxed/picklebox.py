@@ -1,5 +1,5 @@
-"""boxed 0.3's ``boxed.picklebox.run``: run() with a serializer of the
-pickle family, ``pickle`` by default.
+"""boxed 0.3's ``boxed.picklebox.run``: run() with the pickle serializer
+by default.
 
 The caller unpickles what the sandbox returns, so the function can run code
 in the caller: use it only for functions you trust as much as your own code.
@@ -9,16 +9,11 @@ from .core import run as _run
 
 __all__ = ["run"]
 
-PICKLERS = ("pickle", "cloudpickle", "dill")
-
 
 def run(target, args=(), kwargs=None, *, timeout=None, user="nobody", imports=(),
         serializer="pickle", print_messages=False, **limits):
-    """``boxed.run(..., serializer='pickle')``; ``serializer`` may also be
-    ``'cloudpickle'`` or ``'dill'``. ``limits`` takes run()'s limits and
-    ``capture``."""
-    if serializer not in PICKLERS:
-        raise ValueError("picklebox serializes with %s, not %r" % (", ".join(PICKLERS),
-                                                                   serializer))
+    """``boxed.run(..., serializer='pickle')``; any serializer of run()
+    may be named, as boxed 0.3 allowed. ``limits`` takes run()'s limits
+    and ``capture``."""
     return _run(target, args, kwargs, timeout=timeout, serializer=serializer, imports=imports,
                 user=user, print_messages=print_messages, **limits)
