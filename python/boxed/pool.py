@@ -78,15 +78,23 @@ class _Worker:
 
 
 def _end_all(idle, busy, grace=2.0):
-    """End workers at once: the idle ones retired together and reaped with
-    one deadline, the busy ones (calls in flight) stopped."""
+    """End workers at once: the idle ones retired, the busy ones (calls in
+    flight) sent SIGTERM, which makes their runners end the run; all of
+    them waited for with one deadline. A busy worker's pipes are left to
+    its call's thread, which reads the end and raises SandboxError."""
     for worker in idle:
         worker.retire()
     for worker in busy:
-        stop(worker.proc)
+        if worker.proc.poll() is None:
+            worker.proc.terminate()
     deadline = time.monotonic() + grace
     for worker in idle:
         worker.reap(deadline)
+    for worker in busy:
+        try:
+            worker.proc.wait(max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            worker.proc.kill()
 
 
 def _shutdown(state):
