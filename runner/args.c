@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  --nofile N          open files\n"
     "  --fsize BYTES       largest file written\n"
     "  --output BYTES      captured stdout and stderr, each\n"
+    "  --disk BYTES        the run's directory, /tmp and /dev/shm together\n"
     "  --no-network        no sockets but AF_UNIX\n"
     "  --wait[=SECONDS]    wait for a free slot (default 30 s)\n"
     "  --json              print one JSON object (output and report)\n"
@@ -42,6 +43,7 @@ enum {
 	OPT_NOFILE,
 	OPT_FSIZE,
 	OPT_OUTPUT,
+	OPT_DISK,
 	OPT_NO_NETWORK,
 	OPT_WAIT,
 	OPT_JSON,
@@ -57,6 +59,7 @@ static const struct option long_options[] = {
     {"nofile", required_argument, NULL, OPT_NOFILE},
     {"fsize", required_argument, NULL, OPT_FSIZE},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"disk", required_argument, NULL, OPT_DISK},
     {"no-network", no_argument, NULL, OPT_NO_NETWORK},
     {"wait", optional_argument, NULL, OPT_WAIT},
     {"json", no_argument, NULL, OPT_JSON},
@@ -152,6 +155,7 @@ static const struct int_limit {
     {OPT_NOFILE, "nofile", BOXED_RUN_SET_NOFILE, offsetof(struct boxed_limits, nofile), 8},
     {OPT_FSIZE, "fsize", BOXED_RUN_SET_FSIZE, offsetof(struct boxed_limits, fsize), 0},
     {OPT_OUTPUT, "output", BOXED_RUN_SET_OUTPUT, offsetof(struct boxed_limits, output), 0},
+    {OPT_DISK, "disk", BOXED_RUN_SET_DISK, offsetof(struct boxed_limits, disk), 1u << 20},
 };
 #define N_INT_LIMITS (sizeof(int_limits) / sizeof(int_limits[0]))
 

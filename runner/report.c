@@ -65,38 +65,95 @@ const char *boxed_run_reason_name(enum boxed_run_reason r)
 	return reason_names[r];
 }
 
-static void degrade(struct boxed_run_hardening *h, const char *why)
+static void degrade(struct boxed_run_hardening *h, const char *layer, const char *reason,
+		    const char *message)
 {
-	if (h->ndegraded < BOXED_RUN_DEGRADED_MAX)
-		h->degraded[h->ndegraded++] = why;
+	struct boxed_run_degraded *d;
+
+	if (h->ndegraded >= BOXED_RUN_DEGRADED_MAX)
+		return;
+	d = &h->degraded[h->ndegraded++];
+	d->layer = layer;
+	d->reason = reason;
+	snprintf(d->message, sizeof(d->message), "%s", message);
 }
 
 void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardening *h)
 {
 	memset(h, 0, sizeof(*h));
-	/* The child dies rather than exec without these two, so a report
-	 * of a run that happened always has them. */
+	/* The target dies rather than exec without these two, so a report of
+	 * a run that happened always has them. */
 	h->no_new_privs = 1;
 	h->seccomp = 1;
+	h->sealed = 1;
+	h->memory_watchdog = 1;
+	h->namespaces = BOXED_RUN_NS_USER | BOXED_RUN_NS_PID | BOXED_RUN_NS_IPC |
+			BOXED_RUN_NS_MOUNT | (no_network ? BOXED_RUN_NS_NET : 0);
 	h->landlock_abi = abi > 0 ? abi : 0;
 	if (abi <= 0) {
-		degrade(h, "landlock unavailable: writes are confined only by file permissions");
+		degrade(h, "landlock", "kernel",
+			"Landlock unavailable: writes are confined by file permissions and, when "
+			"sealed, by the mount namespace only");
 		return;
 	}
 	if (abi < 2)
-		degrade(h, "landlock ABI < 2: renames and links across directories not confined");
+		degrade(h, "landlock-refer", "kernel",
+			"Landlock ABI < 2: renames and links across directories not confined");
 	if (abi < 3)
-		degrade(h, "landlock ABI < 3: truncation not confined");
+		degrade(h, "landlock-truncate", "kernel",
+			"Landlock ABI < 3: truncation not confined");
 	if (abi < 4 && no_network)
-		degrade(h, "landlock ABI < 4: TCP not denied by landlock (seccomp still denies "
-			   "sockets)");
+		degrade(h, "landlock-net", "kernel",
+			"Landlock ABI < 4: TCP not denied by Landlock (seccomp still denies "
+			"sockets)");
 	if (abi < 5)
-		degrade(h, "landlock ABI < 5: ioctl on devices not confined");
+		degrade(h, "landlock-ioctl", "kernel", "Landlock ABI < 5: ioctl on devices not confined");
 	if (abi < 6)
-		degrade(h, "landlock ABI < 6: signals and abstract unix sockets not scoped (uid "
-			   "isolation still applies)");
+		degrade(h, "landlock-scope", "kernel",
+			"Landlock ABI < 6: signals and abstract unix sockets not scoped (the run's "
+			"namespaces and uid still isolate it)");
 	if (abi > BOXED_RUN_LANDLOCK_ABI_KNOWN)
-		degrade(h, "landlock ABI newer than 7: rights added since are not restricted");
+		degrade(h, "landlock-new", "kernel",
+			"Landlock ABI newer than 7: rights added since are not restricted");
+}
+
+void boxed_run_hardening_unsealed(struct boxed_run_hardening *h, int err, int no_network)
+{
+	char why[120];
+	char msg[sizeof(h->degraded[0].message)];
+
+	h->sealed = 0;
+	h->namespaces = 0;
+	if (err)
+		snprintf(why, sizeof(why), "the kernel refused new namespaces (%s)", strerror(err));
+	else
+		snprintf(why, sizeof(why), "the config turns namespaces off");
+	snprintf(msg, sizeof(msg), "%s: the run shares the host's user namespace", why);
+	degrade(h, "user-namespace", "unsealed", msg);
+	degrade(h, "pid-namespace", "unsealed",
+		"/proc shows the host's processes; the run's init can be signalled by the run, "
+		"and the supervisor stands in for it");
+	degrade(h, "ipc-namespace", "unsealed",
+		"SysV IPC and POSIX message queues are refused by seccomp; the slot uid's IPC "
+		"objects are removed after the run");
+	degrade(h, "mount-namespace", "unsealed",
+		"no private /tmp or /dev/shm (writes go to the run directory only); the disk limit "
+		"is not enforced, only the file size limit");
+	if (no_network)
+		degrade(h, "network-namespace", "unsealed",
+			"no network namespace: seccomp refuses sockets other than AF_UNIX, but "
+			"abstract and pathname unix sockets of the host stay reachable");
+}
+
+void boxed_run_hardening_no_proc(struct boxed_run_hardening *h, int err)
+{
+	char msg[sizeof(h->degraded[0].message)];
+
+	snprintf(msg, sizeof(msg),
+		 "the run's own /proc could not be mounted (%s): /proc shows the host's "
+		 "processes",
+		 strerror(err));
+	degrade(h, "proc", "unsealed", msg);
 }
 
 /* The outcome, with its reason, of one branch of classification. */
@@ -206,11 +263,9 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 			 f->interrupted, strsignal(f->interrupted));
 		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INTERRUPTED, reason);
 	}
-	if (f->cleanup_failed) {
-		snprintf(msg, msglen,
-			 "the slot could not be cleaned: processes of its uid survived, or its "
-			 "private directory could not be emptied");
-		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_SLOT_UNCLEAN, reason);
+	if (f->caller_gone) {
+		snprintf(msg, msglen, "the process that started boxed-run exited; the run was killed");
+		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_CALLER_GONE, reason);
 	}
 	if (f->exec_errno) {
 		snprintf(msg, msglen, "cannot execute the program: %s", strerror(f->exec_errno));
@@ -224,8 +279,18 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 		snprintf(msg, msglen, "wall-clock limit reached");
 		return verdict(BOXED_RUN_TIMEOUT, BOXED_RUN_REASON_WALL_LIMIT, reason);
 	}
+	if (f->memory_exceeded) {
+		snprintf(msg, msglen,
+			 "the run used %llu bytes in all, over its memory limit of %llu bytes",
+			 (unsigned long long)f->run_memory, (unsigned long long)f->memory_limit);
+		return verdict(BOXED_RUN_MEMORY, BOXED_RUN_REASON_MEMORY_LIMIT, reason);
+	}
 	if (f->answered)
 		return classify_result(f, -1, reason, msg, msglen);
+	if (f->init_lost) {
+		snprintf(msg, msglen, "the run's init died before it reported the run's end");
+		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INIT_LOST, reason);
+	}
 	if (!f->reaped) {
 		snprintf(msg, msglen, "the target's exit status was lost");
 		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INTERNAL, reason);
@@ -270,22 +335,43 @@ static cJSON *limits_json(const struct boxed_run_report *r)
 	cJSON_AddNumberToObject(o, "nofile", (double)r->limits.nofile);
 	cJSON_AddNumberToObject(o, "fsize", (double)r->limits.fsize);
 	cJSON_AddNumberToObject(o, "output", (double)r->limits.output);
+	cJSON_AddNumberToObject(o, "disk", (double)r->limits.disk);
 	cJSON_AddBoolToObject(o, "network", r->network);
 	return o;
 }
 
 static cJSON *hardening_json(const struct boxed_run_hardening *h)
 {
-	cJSON *o = cJSON_CreateObject(), *deg;
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} ns[] = {{BOXED_RUN_NS_USER, "user"},
+		  {BOXED_RUN_NS_PID, "pid"},
+		  {BOXED_RUN_NS_IPC, "ipc"},
+		  {BOXED_RUN_NS_MOUNT, "mount"},
+		  {BOXED_RUN_NS_NET, "net"}};
+	cJSON *o = cJSON_CreateObject(), *list;
 
 	if (!o)
 		return NULL;
 	cJSON_AddBoolToObject(o, "no_new_privs", h->no_new_privs);
 	cJSON_AddBoolToObject(o, "seccomp", h->seccomp);
 	cJSON_AddNumberToObject(o, "landlock_abi", h->landlock_abi);
-	deg = cJSON_AddArrayToObject(o, "degraded");
-	for (unsigned i = 0; deg && i < h->ndegraded; i++)
-		cJSON_AddItemToArray(deg, cJSON_CreateString(h->degraded[i]));
+	cJSON_AddBoolToObject(o, "sealed", h->sealed);
+	list = cJSON_AddArrayToObject(o, "namespaces");
+	for (size_t i = 0; list && i < sizeof(ns) / sizeof(ns[0]); i++)
+		if (h->namespaces & ns[i].bit)
+			cJSON_AddItemToArray(list, cJSON_CreateString(ns[i].name));
+	cJSON_AddBoolToObject(o, "memory_watchdog", h->memory_watchdog);
+	list = cJSON_AddArrayToObject(o, "degraded");
+	for (unsigned i = 0; list && i < h->ndegraded; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "layer", h->degraded[i].layer);
+		cJSON_AddStringToObject(d, "reason", h->degraded[i].reason);
+		cJSON_AddStringToObject(d, "message", h->degraded[i].message);
+		cJSON_AddItemToArray(list, d);
+	}
 	return o;
 }
 
@@ -313,6 +399,7 @@ cJSON *boxed_run_report_json(const struct boxed_run_report *r)
 	cJSON_AddNumberToObject(o, "wall_time", r->wall_time);
 	cJSON_AddNumberToObject(o, "cpu_time", r->cpu_time);
 	cJSON_AddNumberToObject(o, "max_rss_kib", (double)r->max_rss_kib);
+	add_nullable_int(o, "run_memory", r->run_memory > 0, (double)r->run_memory);
 	cJSON_AddNumberToObject(o, "supervisor_max_rss_kib", (double)r->supervisor_max_rss_kib);
 	add_nullable_int(o, "slot_uid", r->have_slot, r->slot_uid);
 	if (r->message[0]) {

@@ -185,7 +185,9 @@ enum boxed_run_reason boxed_run_slot_acquire(const struct boxed_config *cfg, con
 	slot->index = (unsigned)index;
 	slot->uid = boxed_slot_uid(cfg, slot->index);
 	slot->lock_fd = ctx.fd;
-	if (boxed_slot_dir_path(slot->dir, sizeof(slot->dir), statedir, slot->index) != 0) {
+	if (boxed_slot_dir_path(slot->dir, sizeof(slot->dir), statedir, slot->index) != 0 ||
+	    snprintf(slot->home, sizeof(slot->home), "%s/home", slot->dir) >=
+		(int)sizeof(slot->home)) {
 		boxed_errf(err, errlen, "%s/slots/%u: path too long", statedir, slot->index);
 		return BOXED_RUN_REASON_STATE_BROKEN;
 	}

@@ -1,7 +1,8 @@
 # Helpers shared by tests/integration/t-run-*.sh; sourced after lib.sh.
 
-# A directory every user can read, removed at exit.
-RUN_TMP=$(mktemp -d /tmp/boxed-run-test.XXXXXX)
+# A directory every user can read, removed at exit. Not under /tmp: a run
+# has a /tmp of its own and does not see the host's.
+RUN_TMP=$(mktemp -d "$BOXED_CHECK_ROOT/test.XXXXXX")
 chmod 0755 "$RUN_TMP"
 trap 'rm -rf "$RUN_TMP"' EXIT
 

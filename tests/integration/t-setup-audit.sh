@@ -47,7 +47,12 @@ printf 'x' >>"$r$BOXED_PKGLIBDIR/python_boxed"
 broken "copy modified" "^ERROR +interpreter-sha256 .*differs from the manifest"
 
 chown "$BOXED_OTHER" "$r$BOXED_STATEDIR/slots/3"
-broken "slot dir given away" "^ERROR +statedir .*slots/3: is [0-9]+:[0-9]+ 0700, expected"
+broken "slot dir given away" "^ERROR +slot .*slot 3 cannot be cleaned by its uid: slots/3 is a directory [0-9]+:[0-9]+ 0710, expected"
+
+# Something the slot's uid cannot remove, in its run directory: only root
+# can put it there (the slot's directory admits no one else).
+install -d -m 0755 -o "$BOXED_OTHER" "$r$BOXED_STATEDIR/slots/4/home/planted"
+broken "slot with a planted directory" "^ERROR +slot .*slot 4 cannot be cleaned by its uid: slots/4/home/planted belongs to uid"
 
 chmod 0666 "$r$BOXED_CONFIG"
 out=$(audit)

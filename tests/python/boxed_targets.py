@@ -7,6 +7,7 @@ import sys
 import time
 
 counter = 0
+token = None
 
 
 def add(a, b=0):
@@ -85,10 +86,13 @@ def uid_while_sleeping(seconds):
 
 
 def bump():
-    """State that would leak if a sandbox served two calls."""
-    global counter
+    """State that would leak if a sandbox served two calls, and a token of
+    the interpreter (every run's is pid 2 in its own PID namespace)."""
+    global counter, token
     counter += 1
-    return [counter, os.getpid()]
+    if token is None:
+        token = os.urandom(8).hex()
+    return [counter, token]
 
 
 def identity(x):

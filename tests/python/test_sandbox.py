@@ -252,7 +252,7 @@ def test_pool_calls_never_reuse_a_sandbox():
         seen = [pool.run(boxed_targets.bump) for _ in range(6)]
         # A fresh interpreter each time: the counter never passes 1.
         assert [c for c, _ in seen] == [1] * 6
-        assert len({pid for _, pid in seen}) == 6
+        assert len({token for _, token in seen}) == 6
         with pytest.raises(ValueError):
             pool.run(math.sqrt, args=(-1,))
         assert pool.run(boxed_targets.chatty, args=("hi",), capture=True) == \

@@ -44,6 +44,8 @@ START_TEST(report_fields)
 	ck_assert_double_eq(cJSON_GetObjectItem(o, "max_rss_kib")->valuedouble, 9120);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "limits"), "network")));
 	h = cJSON_GetObjectItem(o, "hardening");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "sealed")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(h, "namespaces")), 4);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "no_new_privs")));
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "seccomp")));
 	ck_assert_double_eq(cJSON_GetObjectItem(h, "landlock_abi")->valuedouble, 7);
@@ -80,7 +82,9 @@ START_TEST(degradation_listed)
 	boxed_run_hardening_plan(0, 1, &h);
 	ck_assert_int_eq(h.landlock_abi, 0);
 	ck_assert_uint_eq(h.ndegraded, 1);
-	ck_assert_ptr_nonnull(strstr(h.degraded[0], "landlock unavailable"));
+	ck_assert_str_eq(h.degraded[0].layer, "landlock");
+	ck_assert_str_eq(h.degraded[0].reason, "kernel");
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, "Landlock unavailable"));
 	boxed_run_hardening_plan(3, 1, &h);
 	ck_assert_uint_eq(h.ndegraded, 3); /* net, ioctl, scoping */
 	boxed_run_hardening_plan(3, 0, &h);
@@ -89,7 +93,42 @@ START_TEST(degradation_listed)
 	ck_assert_uint_eq(h.ndegraded, 0);
 	boxed_run_hardening_plan(9, 0, &h);
 	ck_assert_uint_eq(h.ndegraded, 1);
-	ck_assert_ptr_nonnull(strstr(h.degraded[0], "newer"));
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, "newer"));
+}
+END_TEST
+
+/* Unsealed, every missing layer is named, with the reason code. */
+START_TEST(unsealed_layers_named)
+{
+	struct boxed_run_hardening h;
+	struct boxed_run_report r;
+	cJSON *o, *deg;
+
+	boxed_run_hardening_plan(7, 1, &h);
+	ck_assert(h.sealed);
+	ck_assert_uint_eq(h.ndegraded, 0);
+	boxed_run_hardening_unsealed(&h, EPERM, 1);
+	ck_assert(!h.sealed);
+	ck_assert_uint_eq(h.namespaces, 0);
+	ck_assert_uint_eq(h.ndegraded, 5);
+	for (unsigned i = 0; i < h.ndegraded; i++)
+		ck_assert_str_eq(h.degraded[i].reason, "unsealed");
+	ck_assert_str_eq(h.degraded[0].layer, "user-namespace");
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, strerror(EPERM)));
+	ck_assert_str_eq(h.degraded[4].layer, "network-namespace");
+	memset(&r, 0, sizeof(r));
+	r.hardening = h;
+	o = boxed_run_report_json(&r);
+	deg = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "hardening"), "degraded");
+	ck_assert_int_eq(cJSON_GetArraySize(deg), 5);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(deg, 2), "layer")->valuestring,
+			 "ipc-namespace");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "hardening"), "sealed")));
+	cJSON_Delete(o);
+	boxed_run_hardening_plan(7, 0, &h);
+	boxed_run_hardening_unsealed(&h, 0, 0);
+	ck_assert_uint_eq(h.ndegraded, 4);
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, "config"));
 }
 END_TEST
 
@@ -218,9 +257,22 @@ START_TEST(classification)
 	f.exec_errno = ENOENT;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
 	REASON("exec-failed");
-	f.cleanup_failed = 1;
+	/* The run as a whole over its memory: after the clock, before the
+	 * target's own status. */
+	f.exec_errno = 0;
+	f.output_exceeded = 0;
+	f.memory_exceeded = 1;
+	f.run_memory = 200u << 20;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	REASON("wall-limit");
+	f.timed_out = 0;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	REASON("memory-limit");
+	f.memory_exceeded = 0;
+	f.reaped = 0;
+	f.init_lost = 1;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
-	REASON("slot-unclean");
+	REASON("init-lost");
 	f.setup_failed = 1;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
 	REASON("setup-failed");
@@ -283,9 +335,10 @@ START_TEST(classification_answered)
 	f.result_state = BOXED_RUN_RESULT_BAD;
 	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_ERROR);
 	ck_assert_str_eq(msg, "the function ended without a well-formed result");
-	f.cleanup_failed = 1;
+	f.caller_gone = 1;
 	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)),
 			 BOXED_RUN_SANDBOX_ERROR);
+	REASON("caller-gone");
 }
 END_TEST
 
@@ -342,6 +395,7 @@ static Suite *run_report_suite(void)
 	tcase_add_test(tc, report_fields);
 	tcase_add_test(tc, report_sandbox_error);
 	tcase_add_test(tc, degradation_listed);
+	tcase_add_test(tc, unsealed_layers_named);
 	tcase_add_test(tc, response_shape);
 	tcase_add_test(tc, response_frame);
 	tcase_add_test(tc, utf8);
