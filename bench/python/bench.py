@@ -6,7 +6,6 @@ import argparse
 import math
 import multiprocessing
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -63,28 +62,20 @@ def paused(pause, call):
     return timed(call)
 
 
-def children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def back_to_back(size, calls):
-    """Calls per second, latency of each call, and the CPU time spent per
-    call by the runners and sandboxes (which is nearly all that of
-    starting the call's replacement worker), for Pool(size) called back to
-    back."""
+    """Calls per second and the latency of each call, for Pool(size)
+    called back to back. With size=1 every call waits for the worker that
+    replaces the previous one: its latency is how long one worker takes to
+    be replaced (a runner started, sealed and dropped, an interpreter
+    started), which bounds every size."""
     with boxed.Pool(size=size) as pool:
         ready(pool, 0.05)
-        cpu0 = children_cpu()
         lat = []
         start = time.perf_counter()
         for _ in range(calls):
             lat.append(timed(lambda: pool.run(math.sqrt, args=(4,))))
         rate = calls / (time.perf_counter() - start)
-    # The runners answered; close() ended the idle ones. Wait for every
-    # runner of these calls to be reaped, so their CPU time is counted.
-    time.sleep(0.5)
-    return rate, lat, (children_cpu() - cpu0) / calls
+    return rate, lat
 
 
 def main():
@@ -135,7 +126,7 @@ def main():
         for _ in range(opt.throughput_calls):
             pool.run(math.sqrt, args=(4,))
         pool_rate = opt.throughput_calls / (time.perf_counter() - start)
-    sizes = sorted({2, os.cpu_count() * 2})
+    sizes = sorted({1, 2, os.cpu_count() * 2})
     bursts = {size: back_to_back(size, opt.throughput_calls) for size in sizes}
     start = time.perf_counter()
     n_cold = max(opt.throughput_calls // 3, 20)
@@ -170,12 +161,13 @@ def main():
             statistics.stdev(t) * 1e3, med / base))
     print("(ratio: median over the median of the bare subprocess, same process, same rounds)")
     print("boxed.Pool(size=2), back to back: %.0f calls/s" % pool_rate)
-    for size, (rate, lat, cpu) in bursts.items():
-        print("boxed.Pool(size=%d), back to back: %.0f calls/s, median %.3f ms, p90 %.3f ms; "
-              "%.2f ms of CPU per call in runners and sandboxes (%d cores: at most %.0f "
-              "replacements/s)" % (size, rate, statistics.median(lat) * 1e3, p90(lat) * 1e3,
-                                   cpu * 1e3, os.cpu_count(), os.cpu_count() / cpu if cpu
-                                   else float("inf")))
+    for size, (rate, lat) in bursts.items():
+        print("boxed.Pool(size=%d), back to back: %.0f calls/s, median %.3f ms, p90 %.3f ms" % (
+            size, rate, statistics.median(lat) * 1e3, p90(lat) * 1e3))
+    replace = statistics.median(bursts[1][1])
+    print("one worker's replacement takes %.1f ms (size=1): at most %.0f calls/s for each "
+          "worker being replaced at once, and the %d cores share that work" % (
+              replace * 1e3, 1 / replace, os.cpu_count()))
     print("boxed.run cold, back to back:      %.0f calls/s" % cold_rate)
     cold_ratio = statistics.median(times["cold"]) / base
     pool_ms = statistics.median(times["pool"]) * 1e3
