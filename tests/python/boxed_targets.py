@@ -103,6 +103,72 @@ def length(x):
     return len(x)
 
 
+def spin(seconds):
+    """Burn CPU time, not wall time."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return True
+
+
+def threads(n):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return sorted(pool.map(abs, range(-n, 0)))
+
+
+def child_process():
+    import subprocess
+
+    return subprocess.run(["/bin/true"]).returncode
+
+
+def allocate(n):
+    return len(bytearray(n))
+
+
+def fill_tmp(n):
+    """Write n bytes to a file in the run's TMPDIR."""
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "fill")
+    with open(path, "wb") as f:
+        f.write(b"x" * n)
+    return os.path.getsize(path)
+
+
+def nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+class AttributedError(Exception):
+    """An exception with attributes of its own, which pickle carries."""
+
+    def __init__(self, message, code):
+        super().__init__(message, code)
+        self.code = code
+
+
+def raise_attributed(code):
+    raise AttributedError("attributed", code)
+
+
+def raise_local_class():
+    """An exception whose class the caller cannot import."""
+    kind = type("SandboxOnlyError", (Exception,), {"__module__": "no_such_module"})
+    raise kind("made in the sandbox")
+
+
+def cwd_home_tmp():
+    return [os.getcwd(), os.environ.get("HOME"), os.environ.get("TMPDIR")]
+
+
+def big(n):
+    return "y" * n
+
+
 def forge_result(padding):
     """Write a well-formed result on the result fd with a forged response
     after it, then stop as the bootstrap does after its result."""
