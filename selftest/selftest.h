@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "config.h"
+
 #define BOXED_SELFTEST_MAX_ONLY 64
 
 enum boxed_selftest_exit {
@@ -120,6 +122,77 @@ void boxed_selftest_verdict(const char *name, int isolated, const char *detail);
 
 /* The outer side: run every selected probe; returns the exit status. */
 int boxed_selftest_run(const struct boxed_selftest_args *a);
+
+/* ---- The outer side's stage and runs (outer.c), shared by its probes ---- */
+
+/* The stage: who calls the runner, and the caller's files. */
+struct boxed_selftest_ctx {
+	int control;
+	int root;     /* invoked as root: run the runner as a throwaway caller */
+	uid_t caller; /* the uid that invokes the runner */
+	gid_t caller_gid;
+	gid_t group;   /* the group that may execute the runner */
+	char user[64]; /* the throwaway user, when root */
+	int have_config;
+	struct boxed_config cfg;
+	char config_err[512];
+	char dir[64]; /* the caller's stage: files it owns, readable by all */
+	char secret600[128], secret640[128], open_dir[128], suid[128];
+};
+
+/* One finished run of the runner (or, in control mode, of the probe). */
+struct boxed_selftest_run {
+	int status; /* wait status of the runner */
+	char *out;  /* all the runner printed on stdout */
+	char *err;  /* and on stderr */
+	cJSON *doc; /* the --json object, NULL if none */
+	const char *outcome, *reason, *message;
+	double wall;
+	long slot_uid;
+	int sealed; /* the report's hardening.sealed; -1: no report */
+	const char *target_stdout;
+	cJSON *verdict; /* the probe's verdict line, NULL if none */
+};
+
+struct boxed_selftest_spawn_opts {
+	const char *const *limits; /* runner options, NULL-terminated */
+	int direct;		   /* run the probe itself, not the runner */
+	int no_new_privs;	   /* set no_new_privs before exec */
+	int plant;
+	int via_caller; /* a process of the caller in between, which stays */
+};
+
+/* CLOCK_MONOTONIC in seconds. */
+double boxed_selftest_now(void);
+
+/* In a child of a root selftest (not in control mode): become the
+ * throwaway caller, groups, gid and uid, read back. Dies on failure. */
+void boxed_selftest_become_caller(const struct boxed_selftest_ctx *c);
+
+/* Start `boxed-run LIMITS --wait=10 --json -- boxed-selftest --probe
+ * PROBE ARGS` as the caller (or, with direct, the probe alone). Returns
+ * the pid of the runner (with via_caller: of the caller in between), its
+ * stdout in *outfd and stderr in *errfd. Dies if it cannot start it. */
+pid_t boxed_selftest_spawn(const struct boxed_selftest_ctx *c,
+			   const struct boxed_selftest_spawn_opts *o, const char *probe,
+			   const char *const *args, int *outfd, int *errfd);
+
+/* Read both outputs to their end, reap pid and parse the report and the
+ * probe's verdict into r. */
+void boxed_selftest_finish_run(const struct boxed_selftest_ctx *c,
+			       const struct boxed_selftest_spawn_opts *o, pid_t pid, int fd,
+			       int efd, struct boxed_selftest_run *r);
+
+/* Spawn and finish one run; in control mode, of the probe alone. */
+void boxed_selftest_run_probe(const struct boxed_selftest_ctx *c,
+			      const struct boxed_selftest_spawn_opts *o, const char *probe,
+			      const char *const *args, struct boxed_selftest_run *r);
+
+/* Free what r holds and clear it. */
+void boxed_selftest_run_free(struct boxed_selftest_run *r);
+
+/* A /proc/sys value as a number; -1 when absent. */
+long boxed_selftest_sysctl_num(const char *path);
 
 /* Processes whose real uid is uid and whose command line holds needle
  * (the uid from /proc/PID/status, not the owner of /proc/PID, which is
