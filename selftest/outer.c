@@ -904,6 +904,20 @@ static const struct probe_def {
     {"fds", K_ISOLATION, p_fds, "only fds 0, 1, 2 are open"},
     {"environment", K_ISOLATION, p_env, "only the allow-listed variables arrive"},
     {"tty", K_ISOLATION, p_tty, "no controlling tty"},
+    {"ipc", K_ISOLATION, boxed_selftest_seal_ipc,
+     "SysV and POSIX IPC of a run: invisible to the host and other runs, gone after it"},
+    {"run-ends", K_ISOLATION, boxed_selftest_seal_run_ends,
+     "nothing of a run outlives its runner's SIGKILL or SIGSTOP, or its caller, by 100 ms"},
+    {"proc-private", K_ISOLATION, boxed_selftest_seal_proc_private,
+     "/proc lists the run alone; no host process's cmdline, environ or status is readable"},
+    {"private-files", K_ISOLATION, boxed_selftest_seal_private_files,
+     "the run's directory, /tmp and /dev/shm are its own and gone after it"},
+    {"disk-limit", K_ISOLATION, boxed_selftest_seal_disk_limit,
+     "--disk bounds the run's directory, /tmp and /dev/shm together (ENOSPC)"},
+    {"no-network", K_ISOLATION, boxed_selftest_seal_no_network,
+     "--no-network: no inet socket, no abstract or host unix socket either way"},
+    {"memory-run-wide", K_ISOLATION, boxed_selftest_seal_memory,
+     "--memory bounds the run as a whole: several processes, SysV shm; no memfd"},
     {"limit-timeout", K_LIMIT, p_timeout, "an endless loop ends as timeout within 100 ms"},
     {"limit-memory", K_LIMIT, p_memory, "a memory hog ends as memory"},
     {"limit-nproc", K_LIMIT, p_nproc, "a fork bomb is contained and leaves nothing"},
@@ -979,8 +993,10 @@ static void on_exit_cleanup(void)
 		return;
 	/* On a signal, probe processes may still be starting runners. */
 	for (size_t i = 0; i < job_count; i++)
-		if (job_pids[i] > 0 && kill(job_pids[i], SIGKILL) == 0)
+		if (job_pids[i] > 0 && kill(job_pids[i], SIGKILL) == 0) {
 			waitpid(job_pids[i], NULL, 0);
+			boxed_selftest_seal_leftovers(c, job_pids[i]);
+		}
 	if (c->dir[0]) {
 		unlink(c->secret600);
 		unlink(c->secret640);
@@ -1268,11 +1284,12 @@ static void print_results(const struct boxed_selftest_args *a,
 		boxed_selftest_tap_line(stdout, i + 1, &res[i], a->verbose);
 }
 
-/* The timeout probe measures wall time to 100 ms: it runs alone, after the
- * others, so that their load does not blur the measurement. */
+/* The probes that measure time to 100 ms run alone, one after the other
+ * and after the rest, so that no load of the selftest's own blurs the
+ * measurement. */
 static int runs_alone(const struct probe_def *d)
 {
-	return !strcmp(d->name, "limit-timeout");
+	return !strcmp(d->name, "limit-timeout") || !strcmp(d->name, "run-ends");
 }
 
 int boxed_selftest_run(const struct boxed_selftest_args *a)
@@ -1308,8 +1325,12 @@ int boxed_selftest_run(const struct boxed_selftest_args *a)
 				continue;
 			jobs[nj].def = &probes[i];
 			start_job(&c, &jobs[nj++]);
+			/* Alone: each waits for the one before it. */
+			if (phase == 1)
+				n += finish_job(&jobs[nj - 1], &res[n],
+						sizeof(res) / sizeof(res[0]) - n);
 		}
-		for (size_t i = first; i < nj; i++)
+		for (size_t i = first; phase == 0 && i < nj; i++)
 			n += finish_job(&jobs[i], &res[n], sizeof(res) / sizeof(res[0]) - n);
 	}
 	print_results(a, res, n, mode);

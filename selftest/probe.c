@@ -570,6 +570,17 @@ int boxed_selftest_probe_main(const char *name, int argc, char **argv)
 	    {"daemon", probe_daemon, NULL},
 	    {"sleeper", probe_sleeper, NULL},
 	    {"marker", probe_marker, NULL},
+	    {"ipc", NULL, boxed_selftest_probe_ipc},
+	    {"ipc-open", NULL, boxed_selftest_probe_ipc_open},
+	    {"run-ends", NULL, boxed_selftest_probe_run_ends},
+	    {"proc-private", NULL, boxed_selftest_probe_proc_private},
+	    {"private-files", NULL, boxed_selftest_probe_private_files},
+	    {"private-peek", NULL, boxed_selftest_probe_private_peek},
+	    {"disk-fill", NULL, boxed_selftest_probe_disk_fill},
+	    {"no-network", NULL, boxed_selftest_probe_no_network},
+	    {"mem-procs", NULL, boxed_selftest_probe_mem_procs},
+	    {"memfd", boxed_selftest_probe_memfd, NULL},
+	    {"shm-hog", NULL, boxed_selftest_probe_shm_hog},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)

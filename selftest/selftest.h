@@ -12,7 +12,10 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/ipc.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "config.h"
 
@@ -193,6 +196,84 @@ void boxed_selftest_run_free(struct boxed_selftest_run *r);
 
 /* A /proc/sys value as a number; -1 when absent. */
 long boxed_selftest_sysctl_num(const char *path);
+
+/* ---- The seal's probes (BLUEPRINT §2a): outer side, seal.c ----
+ * Each runs real runs through the runner and looks from the host; in
+ * control mode, the inner side runs without the sandbox and each must see
+ * what the seal keeps from it. */
+
+/* ipc: SysV and POSIX IPC objects of a run are invisible to the host and
+ * to another run, while it lives and after. */
+void boxed_selftest_seal_ipc(const struct boxed_selftest_ctx *c, struct boxed_selftest_result *r);
+
+/* run-ends: the run's processes are gone within 100 ms of the runner's
+ * SIGKILL, of its caller's, and of the wall clock of a stopped runner. */
+void boxed_selftest_seal_run_ends(const struct boxed_selftest_ctx *c,
+				  struct boxed_selftest_result *r);
+
+/* proc-private: /proc lists the run alone; no host process is readable. */
+void boxed_selftest_seal_proc_private(const struct boxed_selftest_ctx *c,
+				      struct boxed_selftest_result *r);
+
+/* private-files: the run's directory, /tmp and /dev/shm are its own, and
+ * gone after it. */
+void boxed_selftest_seal_private_files(const struct boxed_selftest_ctx *c,
+				       struct boxed_selftest_result *r);
+
+/* disk-limit: --disk bounds the three together (ENOSPC). */
+void boxed_selftest_seal_disk_limit(const struct boxed_selftest_ctx *c,
+				    struct boxed_selftest_result *r);
+
+/* no-network: under --no-network, no socket of the host is reachable. */
+void boxed_selftest_seal_no_network(const struct boxed_selftest_ctx *c,
+				    struct boxed_selftest_result *r);
+
+/* memory-run-wide: the run's memory is bounded as a whole. */
+void boxed_selftest_seal_memory(const struct boxed_selftest_ctx *c,
+				struct boxed_selftest_result *r);
+
+/* Remove what a probe process of the seal, killed halfway, left on the
+ * host: its files and sockets, its release files, its IPC objects. */
+void boxed_selftest_seal_leftovers(const struct boxed_selftest_ctx *c, pid_t job);
+
+/* ---- The seal's probes: inner side, seal_probe.c ---- */
+
+/* The kinds of IPC object, in the order of the arrays below. */
+#define BOXED_SELFTEST_IPC_KINDS 5
+extern const char *const boxed_selftest_ipc_kinds[BOXED_SELFTEST_IPC_KINDS];
+
+/* Open the SysV shm, message queue and semaphore set of key, the POSIX
+ * message queue and shared memory object of name; err[] is 0 for each
+ * that opened (and was closed again), else the errno. */
+void boxed_selftest_ipc_open(key_t key, const char *name, int err[BOXED_SELFTEST_IPC_KINDS]);
+
+/* Fill a with the unix socket address of name (abstract: in the abstract
+ * namespace); returns its length. */
+socklen_t boxed_selftest_unix_addr(struct sockaddr_un *a, const char *name, int abstract);
+
+/* Connect a stream socket to name. Returns 0, or the errno. */
+int boxed_selftest_unix_connect(const char *name, int abstract);
+
+/* A non-blocking stream socket listening on name; -1 with errno set. */
+int boxed_selftest_unix_listen(const char *name, int abstract);
+
+/* Accept and close every pending connection of listener fd (-1: none).
+ * Returns how many there were. */
+int boxed_selftest_accepted(int fd);
+
+/* The inner probes (boxed-selftest --probe NAME ARGS); each returns the
+ * exit status, its verdict line on stdout. */
+int boxed_selftest_probe_ipc(int argc, char **argv);
+int boxed_selftest_probe_ipc_open(int argc, char **argv);
+int boxed_selftest_probe_run_ends(int argc, char **argv);
+int boxed_selftest_probe_proc_private(int argc, char **argv);
+int boxed_selftest_probe_private_files(int argc, char **argv);
+int boxed_selftest_probe_private_peek(int argc, char **argv);
+int boxed_selftest_probe_disk_fill(int argc, char **argv);
+int boxed_selftest_probe_no_network(int argc, char **argv);
+int boxed_selftest_probe_mem_procs(int argc, char **argv);
+int boxed_selftest_probe_memfd(void);
+int boxed_selftest_probe_shm_hog(int argc, char **argv);
 
 /* Processes whose real uid is uid and whose command line holds needle
  * (the uid from /proc/PID/status, not the owner of /proc/PID, which is
