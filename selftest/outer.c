@@ -900,7 +900,7 @@ static const struct probe_def {
     {"home-and-tmp", K_ISOLATION, p_write,
      "the caller's directories and /var/tmp are not writable; the private dir is"},
     {"signals-ptrace-proc", K_ISOLATION, p_procs,
-     "/proc shows the run alone; no kill, ptrace or environ of the caller or another run"},
+     "no kill, ptrace or environ of the caller or another run"},
     {"fds", K_ISOLATION, p_fds, "only fds 0, 1, 2 are open"},
     {"environment", K_ISOLATION, p_env, "only the allow-listed variables arrive"},
     {"tty", K_ISOLATION, p_tty, "no controlling tty"},
