@@ -804,24 +804,6 @@ static void host_seccomp(const struct boxed_selftest_ctx *c, struct boxed_selfte
 		boxed_selftest_set(r, BOXED_ST_PASS, NULL, "seccomp filters available");
 }
 
-static void host_userns(const struct boxed_selftest_ctx *c, struct boxed_selftest_result *r)
-{
-	long clone = boxed_selftest_sysctl_num("/proc/sys/kernel/unprivileged_userns_clone");
-	long max = boxed_selftest_sysctl_num("/proc/sys/user/max_user_namespaces");
-
-	(void)c;
-	if (clone == 0 || max == 0)
-		boxed_selftest_set(r, BOXED_ST_PASS, NULL,
-				   "unprivileged user namespaces are disabled");
-	else
-		boxed_selftest_set(
-		    r, BOXED_ST_WARN,
-		    "if nothing on the host needs them: sysctl user.max_user_namespaces=0",
-		    "unprivileged user namespaces are enabled (user.max_user_namespaces=%ld%s): "
-		    "kernel attack surface reachable from a sandbox",
-		    max, clone < 0 ? "; kernel.unprivileged_userns_clone absent" : "");
-}
-
 static void host_one(struct boxed_selftest_result *r, const char *path, const char *key, long want,
 		     const char *why)
 {
@@ -930,7 +912,8 @@ static const struct probe_def {
     {"audit", K_INSTALL, NULL, "each finding of boxed-setup audit"},
     {"host-landlock", K_HOST, host_landlock, "Landlock ABI (warning)"},
     {"host-seccomp", K_HOST, host_seccomp, "seccomp filters (warning)"},
-    {"host-userns", K_HOST, host_userns, "unprivileged user namespaces (warning)"},
+    {"host-userns", K_HOST, boxed_selftest_host_userns,
+     "what sealing runs needs of this host, and whether a real run is sealed"},
     {"host-tiocsti", K_HOST, host_tiocsti, "dev.tty.legacy_tiocsti (warning)"},
     {"host-ptrace-scope", K_HOST, host_ptrace, "kernel.yama.ptrace_scope (warning)"},
     {"host-protected-symlinks", K_HOST, host_symlinks, "fs.protected_symlinks (warning)"},

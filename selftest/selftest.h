@@ -232,6 +232,10 @@ void boxed_selftest_seal_no_network(const struct boxed_selftest_ctx *c,
 void boxed_selftest_seal_memory(const struct boxed_selftest_ctx *c,
 				struct boxed_selftest_result *r);
 
+/* host-userns: what the seal needs of this host, and what a real run got. */
+void boxed_selftest_host_userns(const struct boxed_selftest_ctx *c,
+				struct boxed_selftest_result *r);
+
 /* Remove what a probe process of the seal, killed halfway, left on the
  * host: its files and sockets, its release files, its IPC objects. */
 void boxed_selftest_seal_leftovers(const struct boxed_selftest_ctx *c, pid_t job);
