@@ -69,14 +69,50 @@ static int only_whitespace(const char *p, const char *end)
 	return 1;
 }
 
+/* What cJSON lets through and JSON does not: a control character, taken
+ * for whitespace between tokens and kept raw inside strings; and the
+ * escape \u0000, which a C string cannot hold, so that cJSON cuts the
+ * string short there, a value different from the one written. Returns
+ * the offending offset, or -1. */
+static long lexical_flaw(const char *text, size_t len, const char **what)
+{
+	int in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c < 0x20 && (in_string || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))) {
+			*what = "a control character";
+			return (long)i;
+		}
+		if (c == '"') {
+			in_string = !in_string;
+		} else if (in_string && c == '\\' && i + 1 < len) {
+			if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0) {
+				*what = "the escape \\u0000";
+				return (long)i;
+			}
+			i++; /* the escaped character, a quote perhaps */
+		}
+	}
+	return -1;
+}
+
 cJSON *boxed_json_parse_strict(const char *text, size_t len, char *err, size_t errlen)
 {
+	const char *flaw;
+	long at;
 	const char *end = NULL;
 	const char *dup;
 	cJSON *root;
 
 	if (!text || len == 0) {
 		boxed_errf(err, errlen, "empty document");
+		return NULL;
+	}
+	at = lexical_flaw(text, len, &flaw);
+	if (at >= 0) {
+		boxed_errf(err, errlen, "not valid JSON: %s at byte %ld", flaw, at);
 		return NULL;
 	}
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);

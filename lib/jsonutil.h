@@ -1,5 +1,6 @@
 /* Strict JSON input: exactly one value, nothing after it but whitespace,
- * and no object with the same key twice.
+ * no control character (cJSON takes them for whitespace), no \u0000
+ * (cJSON cuts a string there), and no object with the same key twice.
  *
  * cJSON alone accepts trailing bytes and keeps both members of a duplicated
  * key, while Python's json keeps the last: two readers of one document

@@ -114,7 +114,9 @@ static void apply_landlock(int abi, int no_network, int sealed, const char *home
 				    LANDLOCK_ACCESS_FS_IOCTL_DEV);
 	__u64 dev_write =
 	    LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
-	static const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full"};
+	/* Not /dev/zero: a shared writable mapping of it is a shared
+	 * anonymous object, which runner/filter.c refuses. */
+	static const char *const devices[] = {"/dev/null", "/dev/full"};
 	static const char *const sealed_places[] = {"/tmp", "/dev/shm"};
 	int ruleset;
 

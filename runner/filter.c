@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "die.h"
@@ -115,15 +117,32 @@ static void deny_namespaces(struct rules *r)
 	add(r, ENOSYS, SCMP_SYS(clone3), "clone3", 0, NULL);
 }
 
-/* Pages of a memfd belong to no file system the run's disk limit bounds
- * and, once unmapped, to no process the memory watchdog measures: a run
- * could pin gigabytes in them. ENOSYS, as on a kernel without memfd, sends
- * the code that probes for it to its shm_open() fallback, which lands in the
- * run's /dev/shm. */
+/* Memory that belongs to no file system the run's disk limit bounds and,
+ * once unmapped, to no process the memory watchdog measures, so that a
+ * run could pin gigabytes in it:
+ * - a memfd. ENOSYS, as on a kernel without memfd, sends the code that
+ *   probes for it to its shm_open() fallback, in the run's /dev/shm;
+ * - a shared anonymous mapping (MAP_SHARED or MAP_SHARED_VALIDATE with
+ *   MAP_ANONYMOUS): its object keeps every page it ever had while a page
+ *   of it is mapped. A file of /dev/shm or /tmp serves instead, and counts
+ *   against the disk limit. (A shared mapping of /dev/zero is the same
+ *   object; Landlock keeps /dev/zero from being opened for writing.);
+ * - pages spliced into a pipe. A pipe buffer counts as one page of the
+ *   uid's pipe quota but holds the whole folio behind it, a 2 MiB huge
+ *   page for a vmsplice() of one byte; a larger pipe multiplies it.
+ *   splice, tee and vmsplice get ENOSYS, which callers take for "copy
+ *   instead", and F_SETPIPE_SZ the EPERM of a size over the limit. */
 static void deny_unbounded_memory(struct rules *r)
 {
 	add(r, ENOSYS, SCMP_SYS(memfd_create), "memfd_create", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(memfd_secret), "memfd_secret", 0, NULL);
+	deny_if(r, SCMP_SYS(mmap), "mmap(MAP_SHARED|MAP_ANONYMOUS)",
+		SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS));
+	add(r, ENOSYS, SCMP_SYS(vmsplice), "vmsplice", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(splice), "splice", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(tee), "tee", 0, NULL);
+	deny_if(r, SCMP_SYS(fcntl), "fcntl(F_SETPIPE_SZ)",
+		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_SETPIPE_SZ));
 }
 
 /* Without an IPC namespace of its own, SysV objects and POSIX message
@@ -146,11 +165,16 @@ static void deny_host_ipc(struct rules *r)
 	DENY(r, mq_unlink);
 }
 
-/* Unix sockets stay (Python's own machinery uses socketpair); every other
- * family is refused. */
+/* No socket at all, of any family: the network namespace takes care of
+ * addresses and abstract names, but a pathname unix socket is a file, and
+ * any user of the host can leave one, world-connectable, in a directory
+ * the run can read (/var/tmp, a home directory). Connecting to one needs
+ * a socket of the run's own, so none is made. socketpair(2) stays: a pair
+ * is connected to itself only, and Python's own machinery (asyncio,
+ * multiprocessing's duplex pipes) uses it. */
 static void deny_network(struct rules *r)
 {
-	deny_if(r, SCMP_SYS(socket), "socket(!AF_UNIX)", SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	DENY(r, socket);
 }
 
 scmp_filter_ctx boxed_run_filter_build(int no_network, int sealed, char *err, size_t errlen)

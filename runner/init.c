@@ -48,8 +48,9 @@
 
 /* The memory watchdog looks first this soon after the start, then at an
  * interval of at least WATCH_INTERVAL and at least WATCH_BUDGET times what
- * its last look cost, so that it never takes more than a twentieth of a
- * CPU, however many processes the run has. */
+ * its last look cost, so that it takes no more than a twentieth of a CPU
+ * however many processes the run has; but every WATCH_INTERVAL once the
+ * run has half its limit (watch_memory). */
 #define WATCH_FIRST 0.010
 #define WATCH_INTERVAL 0.010
 #define WATCH_BUDGET 20.0
@@ -261,10 +262,10 @@ static void on_control(struct init *in)
 		start_clock(in, msg.seconds);
 }
 
-/* The run's memory as a whole (runner.h, "Memory accounting"): resident
- * anonymous and shared memory of its processes, or, when that passes the
- * limit, their proportional share (pages that processes share since a
- * fork count once), plus the SysV memory of its IPC namespace. */
+/* The run's memory as a whole (runner.h, "Memory accounting"): the
+ * anonymous memory of its processes (or, when that passes the limit, their
+ * proportional share: pages that processes share since a fork count once)
+ * and their page tables. */
 static uint64_t measure_processes(struct init *in, int proportional)
 {
 	char text[PROC_TEXT_MAX], name[64];
@@ -279,7 +280,7 @@ static uint64_t measure_processes(struct init *in, int proportional)
 	while ((e = readdir(d))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		uint64_t resident;
+		uint64_t anon;
 
 		if (*end || pid <= 0 || pid == self)
 			continue;
@@ -289,11 +290,12 @@ static uint64_t measure_processes(struct init *in, int proportional)
 		/* Unsealed, /proc is the host's: only the slot uid's count. */
 		if (!in->ctx->sealed && boxed_run_status_uid(text) != uid)
 			continue;
-		resident = boxed_run_status_resident(text);
+		anon = boxed_run_status_anon(text);
+		total += boxed_run_status_page_tables(text);
 		snprintf(name, sizeof(name), "%ld/smaps_rollup", pid);
 		if (proportional && read_text(dirfd(d), name, text, sizeof(text)) > 0)
-			resident = boxed_run_smaps_proportional(text);
-		total += resident;
+			anon = boxed_run_smaps_proportional(text);
+		total += anon;
 	}
 	closedir(d);
 	return total;
@@ -347,7 +349,7 @@ static uint64_t measure(struct init *in, int proportional)
 
 static void watch_memory(struct init *in)
 {
-	double began = now(), cost;
+	double began = now(), cost, interval;
 	uint64_t total = measure(in, 0);
 
 	if (total > in->p->limits->memory)
@@ -357,8 +359,12 @@ static void watch_memory(struct init *in)
 	if (total > in->p->limits->memory)
 		end_run(in, BOXED_RUN_END_MEMORY);
 	cost = now() - began;
-	in->next_watch = now() + (cost * WATCH_BUDGET > WATCH_INTERVAL ? cost * WATCH_BUDGET
-								   : WATCH_INTERVAL);
+	interval = cost * WATCH_BUDGET > WATCH_INTERVAL ? cost * WATCH_BUDGET : WATCH_INTERVAL;
+	/* Past half the limit, what the run can add between two looks is the
+	 * slack: look at the shortest interval, whatever it costs. */
+	if (total > in->p->limits->memory / 2)
+		interval = WATCH_INTERVAL;
+	in->next_watch = now() + interval;
 }
 
 static int target_entry(void *arg)

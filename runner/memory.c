@@ -40,9 +40,14 @@ int boxed_run_status_hex(const char *text, const char *name, uint64_t *out)
 	return -1;
 }
 
-uint64_t boxed_run_status_resident(const char *text)
+uint64_t boxed_run_status_anon(const char *text)
 {
-	return kib_field(text, "RssAnon") + kib_field(text, "RssShmem");
+	return kib_field(text, "RssAnon");
+}
+
+uint64_t boxed_run_status_page_tables(const char *text)
+{
+	return kib_field(text, "VmPTE");
 }
 
 uid_t boxed_run_status_uid(const char *text)
@@ -59,7 +64,7 @@ uid_t boxed_run_status_uid(const char *text)
 
 uint64_t boxed_run_smaps_proportional(const char *text)
 {
-	return kib_field(text, "Pss_Anon") + kib_field(text, "Pss_Shmem");
+	return kib_field(text, "Pss_Anon");
 }
 
 /* The numbers of a /proc/sysvipc line: its fields, as many as fit. */
@@ -85,6 +90,15 @@ static int fields(const char *line, unsigned long long *v, int max)
 	return n;
 }
 
+/* What the kernel allocates for an object of any kind besides its
+ * contents (its kern_ipc_perm and queue or array head), for a message
+ * (struct msg_msg, in a 64-byte slab at the least) and for a semaphore
+ * (struct sem, a cache line): rounded up, so that a run of empty objects
+ * still counts. */
+#define SYSV_OBJECT_BYTES 256
+#define SYSV_MESSAGE_BYTES 64
+#define SYSV_SEMAPHORE_BYTES 64
+
 uint64_t boxed_run_sysvipc_line(int kind, const char *line)
 {
 	/* shm: key shmid perms size cpid lpid nattch uid gid cuid cgid
@@ -96,11 +110,11 @@ uint64_t boxed_run_sysvipc_line(int kind, const char *line)
 
 	switch (kind) {
 	case 0:
-		return n == 16 && v[6] == 0 ? v[14] + v[15] : 0;
+		return n == 16 ? SYSV_OBJECT_BYTES + v[14] + v[15] : 0;
 	case 1:
-		return n >= 4 ? v[3] : 0;
+		return n >= 5 ? SYSV_OBJECT_BYTES + v[3] + v[4] * SYSV_MESSAGE_BYTES : 0;
 	case 2:
-		return n >= 4 ? v[3] * 64 : 0;
+		return n >= 4 ? SYSV_OBJECT_BYTES + v[3] * SYSV_SEMAPHORE_BYTES : 0;
 	}
 	return 0;
 }

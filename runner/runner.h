@@ -423,13 +423,18 @@ struct boxed_run_control {
 
 /* --- Memory accounting, for init's run-wide watchdog (pure parsers) ---
  *
- * The run's memory is what it can pin in RAM: anonymous and shared memory
- * mapped by its processes, and SysV shared memory no process maps. Pages
- * of its tmpfs count against the disk limit instead; memfd is refused. */
+ * The run's memory is what it can pin in RAM outside its tmpfs (whose
+ * pages count against the disk limit): the anonymous memory of its
+ * processes and their page tables, and every SysV object of its IPC
+ * namespace, whether a process maps it or not. Shared memory has no other
+ * home: memfd and shared anonymous mappings are refused (filter.c), and a
+ * page of a tmpfs file that a process maps is the tmpfs's. */
 
-/* RssAnon plus RssShmem of a /proc/PID/status text, in bytes (0 if
- * absent: a zombie or a kernel thread). */
-uint64_t boxed_run_status_resident(const char *text);
+/* RssAnon, and VmPTE, of a /proc/PID/status text, in bytes (0 if absent:
+ * a zombie or a kernel thread). Page tables count because a run can make
+ * them as large as what they map: one touched page in each 2 MiB. */
+uint64_t boxed_run_status_anon(const char *text);
+uint64_t boxed_run_status_page_tables(const char *text);
 
 /* The hexadecimal mask "name" (SigIgn, CapAmb, ...) of a /proc/PID/status
  * text into *out. Returns 0, or -1 when it is absent or not a number. */
@@ -442,12 +447,14 @@ int boxed_run_self_status_mask(const char *name, uint64_t *out);
 /* Uid (real) of a /proc/PID/status text, (uid_t)-1 if absent. */
 uid_t boxed_run_status_uid(const char *text);
 
-/* Pss_Anon plus Pss_Shmem of a /proc/PID/smaps_rollup text, in bytes. */
+/* Pss_Anon of a /proc/PID/smaps_rollup text, in bytes: anonymous pages
+ * that processes share since a fork count once, in shares. */
 uint64_t boxed_run_smaps_proportional(const char *text);
 
-/* The SysV memory of one line of /proc/sysvipc/shm (kind 0: a segment
- * that no process attaches, its rss + swap), msg (1: the bytes queued) or
- * sem (2: 64 bytes a semaphore), in bytes; 0 for the header line. */
+/* The memory of one SysV object, from its line of /proc/sysvipc/shm (kind
+ * 0: the segment's resident and swapped pages), msg (1: the bytes queued
+ * and a header for each message) or sem (2: each semaphore), each with
+ * the object's own header, in bytes; 0 for the header line. */
 uint64_t boxed_run_sysvipc_line(int kind, const char *line);
 
 /* The id and owner uid of the object on one line of /proc/sysvipc/shm

@@ -186,7 +186,9 @@ static void mount_run_tmpfs(const struct boxed_run_plan *p)
 
 	if (inodes < INODES_MIN)
 		inodes = INODES_MIN;
-	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0700",
+	/* huge=never whatever the host's shmem_enabled says: a huge page of a
+	 * file is 2 MiB that one pipe buffer or one mapped byte could hold. */
+	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0700,huge=never",
 		 (unsigned long long)p->limits->disk, (unsigned long long)inodes);
 	mount_or_die("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	old_mask = umask(077);

@@ -536,10 +536,11 @@ static int try_inet(int family, int type, int port, int *tcp)
 	return 0;
 }
 
-/* argv: PORT ABSTRACT-OUT ABSTRACT-IN TMP-SOCKET RUN-SOCKET RELEASE. Run
- * under --no-network: every attempt to reach the host must fail. It
- * listens on ABSTRACT-IN meanwhile, for the outer side to try the other
- * direction, and counts who got through. RUN-SOCKET "-": not tried. */
+/* argv: PORT ABSTRACT-OUT ABSTRACT-IN TMP-SOCKET RUN-SOCKET RELEASE
+ * STAGE-SOCKET. Run under --no-network: every attempt to reach the host
+ * must fail. It listens on ABSTRACT-IN meanwhile, if it can, for the outer
+ * side to try the other direction, and counts who got through. RUN-SOCKET
+ * "-": not tried. */
 int boxed_selftest_probe_no_network(int argc, char **argv)
 {
 	static const struct {
@@ -563,6 +564,7 @@ int boxed_selftest_probe_no_network(int argc, char **argv)
 	add_errno(errs, "tmp-socket", boxed_selftest_unix_connect(arg_str(argc, argv, 3), 0));
 	if (strcmp(run_sock, "-") != 0)
 		add_errno(errs, "run-socket", boxed_selftest_unix_connect(run_sock, 0));
+	add_errno(errs, "stage-socket", boxed_selftest_unix_connect(arg_str(argc, argv, 6), 0));
 	listener = boxed_selftest_unix_listen(arg_str(argc, argv, 2), 1);
 	add_errno(errs, "abstract-listen", listener < 0 ? errno : 0);
 	set_ready();

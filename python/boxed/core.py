@@ -365,11 +365,20 @@ def _decode_value(result, serializer):
             raise SerializationError(
                 "the function's result is nested too deeply for this interpreter to decode "
                 "(sys.getrecursionlimit() is %d)" % sys.getrecursionlimit()) from None
+        except ValueError as exc:
+            # The runner checked the text; what this interpreter refuses of
+            # it (an integer past sys.get_int_max_str_digits()) is a result
+            # that cannot be brought back, not a crash of the client.
+            raise SerializationError("the function's result cannot be decoded here: %s"
+                                     % exc) from None
     payload = result.get("payload")
     if not isinstance(payload, str):
         raise BoxedError("the sandbox returned a result that is not %s-serialized" % serializer)
-    module = _load_serializer(serializer)
-    return module.loads(base64.b64decode(payload, validate=True))
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except ValueError:
+        raise BoxedError("the sandbox returned a payload that is not base64") from None
+    return _load_serializer(serializer).loads(data)
 
 
 def check_response(response):

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Sealed runs, item 6: what a run can pin in RAM is bounded by its memory
 # limit (the run as a whole, measured by its init) plus its disk limit,
-# however it tries: several processes, memfd, tmpfs, POSIX or SysV shared
-# memory.
+# however it tries: several processes, memfd, shared anonymous memory,
+# tmpfs, POSIX or SysV shared memory, SysV messages, pipe buffers.
 . tests/integration/lib.sh
 . tests/integration/run-lib.sh
 
@@ -67,6 +67,74 @@ read -r outcome reason peak <<<"$out"
 check_eq "SysV segments touched and detached, past --memory 64M: the run ends as memory" \
 	"memory memory-limit" "$outcome $reason"
 check "its peak is bounded ($peak MiB)" test "$peak" -gt 64 -a "$peak" -lt 160
+
+# SysV segments that their processes keep attached but have emptied their
+# mappings of (MADV_DONTNEED): the segments still hold the pages.
+out=$(hog --memory 64M --nproc 8 '
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+for i in range(4):
+	if os.fork() == 0:
+		sid = libc.shmget(0, 24 << 20, 0o1000 | 0o600)
+		addr = libc.shmat(sid, None, 0)
+		ctypes.memset(addr, 1, 24 << 20)
+		libc.madvise(ctypes.c_void_p(addr), ctypes.c_size_t(24 << 20), 4)
+		time.sleep(10)
+		os._exit(0)')
+read -r outcome reason peak <<<"$out"
+check_eq "4 SysV segments of 24 MiB, attached but madvise(DONTNEED)ed: the run ends as memory" \
+	"memory memory-limit" "$outcome $reason"
+
+# Empty SysV messages: no text, but a kernel header each.
+out=$(hog --memory 32M '
+libc = ctypes.CDLL(None, use_errno=True)
+msg = ctypes.c_long(1)
+for q in range(40):
+	qid = libc.msgget(0, 0o1000 | 0o600)
+	for i in range(16384):
+		if libc.msgsnd(qid, ctypes.byref(msg), 0, 0o4000) != 0:
+			break')
+read -r outcome reason peak <<<"$out"
+check_eq "655360 empty SysV messages under --memory 32M: the run ends as memory" \
+	"memory memory-limit" "$outcome $reason"
+
+# What nothing would count is refused: shared anonymous memory (also as a
+# shared writable mapping of /dev/zero), and pages held by pipe buffers.
+out=$(as_caller "$BOXED_RUN" -- "$PY" -I -S -c '
+import ctypes, errno, fcntl, mmap, os
+def errname(f):
+	try:
+		f(); return "ok"
+	except OSError as e:
+		return errno.errorcode[e.errno]
+libc = ctypes.CDLL(None, use_errno=True)
+def vmsplice():
+	if libc.vmsplice(1, None, 0, 0) < 0:
+		raise OSError(ctypes.get_errno(), "vmsplice")
+r, w = os.pipe()
+print(errname(lambda: mmap.mmap(-1, 1 << 20)),
+	errname(lambda: open("/dev/zero", "r+b")),
+	errname(lambda: mmap.mmap(-1, 1 << 20, flags=mmap.MAP_PRIVATE)),
+	errname(vmsplice), errname(lambda: os.splice(r, w, 1)),
+	errname(lambda: fcntl.fcntl(r, 1031, 1 << 20)))' 2>&1)
+check_eq "refused: MAP_SHARED|MAP_ANONYMOUS, /dev/zero for writing, vmsplice, splice, F_SETPIPE_SZ; private mappings stay" \
+	"EPERM EACCES ok ENOSYS ENOSYS EPERM" "$out"
+
+# Many processes that allocate at once: the watchdog looks at its shortest
+# interval past half the limit, so the slack stays a fraction of it.
+out=$(hog --memory 64M --nproc 40 '
+for i in range(32):
+	if os.fork() == 0:
+		chunks = []
+		for j in range(16):
+			chunks.append(bytearray(4 << 20))
+			time.sleep(0.01)
+		time.sleep(10)
+		os._exit(0)')
+read -r outcome reason peak <<<"$out"
+check_eq "32 processes growing at once under --memory 64M: the run ends as memory" \
+	"memory memory-limit" "$outcome $reason"
+check "their peak stays within 2.5 times the limit ($peak MiB)" test "$peak" -lt 160
 
 # A run within its limits is left alone by the watchdog.
 out=$(hog --memory 128M --nproc 4 '

@@ -2,16 +2,22 @@
 # Sealed runs, item 5: under --no-network a run reaches no socket of the
 # host: no AF_INET or AF_INET6 (loopback included), no abstract unix socket
 # in either direction, no pathname unix socket of the host (a 0777 one in
-# /tmp, one under /run). Without the flag, networking is as before.
+# /tmp, one under /run, one in /var/tmp, one in any directory the run can
+# read): it makes no socket at all, and a socketpair still works. Without
+# the flag, networking is as before.
 . tests/integration/lib.sh
 . tests/integration/run-lib.sh
 
 abstract=boxed-seal-net-$$
 tmp_sock=/tmp/boxed-seal-net-$$.sock
 run_sock=/run/boxed-seal-net-$$.sock
+vartmp_sock=/var/tmp/boxed-seal-net-$$.sock
+any_sock=$RUN_TMP/boxed-seal-net.sock
+chmod 0755 "$RUN_TMP"
 
-# Host listeners, as a host service would have them: an abstract name, a
-# 0777 socket in /tmp, one under /run. Each answers "host" to a client.
+# Host listeners, as a host service or any user would have them: an
+# abstract name, 0777 sockets in /tmp, /run, /var/tmp and a directory
+# anyone can read. Each answers "host" to a client.
 "$PY" -I -S -c '
 import os, socket, sys, threading
 def serve(addr, path=None):
@@ -26,12 +32,14 @@ def serve(addr, path=None):
 	threading.Thread(target=loop, daemon=True).start()
 serve("\0" + sys.argv[1])
 serve(sys.argv[2], sys.argv[2])
-serve(sys.argv[3], sys.argv[3])
-open(sys.argv[4], "w").write("ready")
-threading.Event().wait(60)' "$abstract" "$tmp_sock" "$run_sock" "$RUN_TMP/listening" &
+for path in sys.argv[3:6]:
+	serve(path, path)
+open(sys.argv[6], "w").write("ready")
+threading.Event().wait(60)' "$abstract" "$tmp_sock" "$run_sock" "$vartmp_sock" "$any_sock" \
+	"$RUN_TMP/listening" &
 listener=$!
 for _ in $(seq 100); do [ -s "$RUN_TMP/listening" ] && break; sleep 0.05; done
-check "the host's listeners are up" test -S "$tmp_sock" -a -S "$run_sock"
+check "the host's listeners are up" test -S "$tmp_sock" -a -S "$run_sock" -a -S "$vartmp_sock" -a -S "$any_sock"
 check_eq "a non-member reaches the host's 0777 socket (the test is valid)" host \
 	"$(as_other "$PY" -I -S -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(9).decode())' "$tmp_sock" 2>&1)"
 
@@ -50,25 +58,45 @@ def make(family):
 		socket.socket(family, socket.SOCK_STREAM).close(); return "ok"
 	except OSError as e:
 		return errno.errorcode[e.errno]
-print(make(socket.AF_INET), make(socket.AF_INET6),
-	reach("\0" + sys.argv[1]), reach(sys.argv[2]), reach(sys.argv[3]))'
+def pair():
+	try:
+		a, b = socket.socketpair(); a.sendall(b"x"); return "pair-" + b.recv(1).decode()
+	except OSError as e:
+		return errno.errorcode[e.errno]
+print(make(socket.AF_INET), make(socket.AF_INET6), reach("\0" + sys.argv[1]),
+	*(reach(path) for path in sys.argv[2:]), pair())'
 
-out=$(as_caller "$BOXED_RUN" --no-network -- "$PY" -I -S -c "$CLIENT_PY" "$abstract" "$tmp_sock" "$run_sock" 2>&1)
-check_eq "--no-network: no AF_INET, no AF_INET6, no host abstract socket, no socket in /tmp or /run" \
-	"EPERM EPERM ECONNREFUSED ENOENT ENOENT" "$out"
+socks=("$tmp_sock" "$run_sock" "$vartmp_sock" "$any_sock")
+out=$(as_caller "$BOXED_RUN" --no-network -- "$PY" -I -S -c "$CLIENT_PY" "$abstract" "${socks[@]}" 2>&1)
+check_eq "--no-network: no socket of any family (not even to reach /tmp, /run, /var/tmp or any directory); a socketpair works" \
+	"EPERM EPERM EPERM EPERM EPERM EPERM EPERM pair-x" "$out"
+out=$(as_caller "$BOXED_RUN" --no-network --nproc 16 -- "$PY" -I -S -c '
+import multiprocessing as mp
+def double(x):
+	return 2 * x
+if __name__ == "__main__":
+	a, b = mp.Pipe()
+	a.send("duplex")
+	with mp.Pool(2) as pool:
+		print(b.recv(), sum(pool.map(double, range(10))))' 2>&1)
+check_eq "--no-network: multiprocessing's duplex Pipe and Pool work" "duplex 90" "$out"
 out=$(as_caller "$BOXED_RUN" --no-network -- "$PY" -I -S -c '
 import errno, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)' 2>&1 | tail -n 1)
 check_match "--no-network: loopback is out of reach too" 'PermissionError' "$out"
 
-# The other direction: the run listens on an abstract name; a host process
-# of the caller's tries to connect in.
+# The other direction: the run tries to listen on an abstract name; a host
+# process of the caller's tries to connect in.
 install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/inbound.out"
 as_caller "$BOXED_RUN" --no-network --timeout 10 -- "$PY" -I -S -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind("\0" + sys.argv[1] + "-in")
-s.listen(1)
+try:
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind("\0" + sys.argv[1] + "-in")
+	s.listen(1)
+except OSError as e:
+	print("cannot listen:", e, flush=True)
+	raise SystemExit
 print("listening", flush=True)
 s.settimeout(5)
 try:
@@ -77,18 +105,20 @@ except OSError:
 	print("nobody came")' "$abstract" >"$RUN_TMP/inbound.out" 2>&1 &
 inbound=$!
 wait_for_output "$RUN_TMP/inbound.out"
-out=$(as_caller "$PY" -I -S -c "$CLIENT_PY" "$abstract-in" /nonexistent /nonexistent 2>&1 | awk '{print $3}')
+out=$(as_caller "$PY" -I -S -c "$CLIENT_PY" "$abstract-in" 2>&1 | awk '{print $3}')
 check_eq "--no-network: the host cannot connect to an abstract socket of the run" ECONNREFUSED "$out"
 kill -TERM "$(pgrep -U "$BOXED_CALLER" -x boxed-run | head -n 1)" 2>/dev/null
 wait "$inbound" 2>/dev/null
 check_fails "the run accepted no connection" grep -q ACCEPTED "$RUN_TMP/inbound.out"
+check_match "the run could not even listen" "cannot listen: .*Operation not permitted" \
+	"$(cat "$RUN_TMP/inbound.out")"
 
 # Without --no-network: sockets of every family, /run as on the host.
-out=$(as_caller "$BOXED_RUN" -- "$PY" -I -S -c "$CLIENT_PY" "$abstract" "$tmp_sock" "$run_sock" 2>&1)
-check_eq "with network: AF_INET, AF_INET6 and /run; abstract names stay scoped (Landlock); /tmp is the run's" \
-	"ok ok EPERM ENOENT host" "$out"
+out=$(as_caller "$BOXED_RUN" -- "$PY" -I -S -c "$CLIENT_PY" "$abstract" "${socks[@]}" 2>&1)
+check_eq "with network: AF_INET, AF_INET6, /run and the host's other sockets; abstract names stay scoped (Landlock); /tmp is the run's" \
+	"ok ok EPERM ENOENT host host host pair-x" "$out"
 
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
-rm -f "$tmp_sock" "$run_sock"
+rm -f "${socks[@]}"
 finish

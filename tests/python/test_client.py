@@ -293,6 +293,15 @@ def test_a_json_result_never_unpickles():
         core.interpret(response(forged), 0, b"", "json")
 
 
+def test_a_result_this_interpreter_cannot_decode_is_a_serialization_error():
+    huge = {"ok": True, "json": "9" * 5000}
+    with pytest.raises(boxed.SerializationError, match="cannot be decoded") as info:
+        core.interpret(response(huge), 0, b"", "json")
+    assert info.value.report["outcome"] == "ok"
+    with pytest.raises(boxed.BoxedError, match="not base64"):
+        core.interpret(response({"ok": True, "payload": "*"}), 0, b"", "pickle")
+
+
 def test_printed_output_is_delivered_or_captured(capsys):
     assert core.finish(response(ok(1), stdout="out\n", stderr="err\n"),
                        0, b"", "json", False) == 1

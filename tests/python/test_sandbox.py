@@ -154,6 +154,18 @@ def test_a_result_with_a_key_twice_is_refused():
     assert "twice" in info.value.report["message"]
 
 
+@pytest.mark.parametrize("text", [
+    '{"ok": true, "json": "1\\u0000,{x"}',     # cJSON would cut the string at the NUL
+    '{\x01"ok": true, "json": "1"}',          # a control character as whitespace
+    '{"ok": true, "json": "\t1"}',            # raw in a string
+], ids=["nul-escape", "control-between", "control-inside"])
+def test_a_result_only_cjson_would_read_is_refused(text):
+    with pytest.raises(boxed.RemoteError) as info:
+        boxed.run(boxed_targets.raw_result, args=(text,))
+    assert (info.value.report["outcome"], info.value.report["reason"]) == \
+        ("error", "result-invalid")
+
+
 def test_pickle_and_unpicklable_result():
     value = (b"\x00\xff", {1}, 2 + 3j)
     assert boxed.run(boxed_targets.identity, args=(value,), serializer="pickle") == value

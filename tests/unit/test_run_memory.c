@@ -10,7 +10,7 @@ static const char status[] =
     "Uid:\t1879048193\t1879048193\t1879048193\t1879048193\n"
     "Gid:\t1879048193\t1879048193\t1879048193\t1879048193\n"
     "VmHWM:\t   12000 kB\nVmRSS:\t   11000 kB\nRssAnon:\t    6000 kB\n"
-    "RssFile:\t    4000 kB\nRssShmem:\t    1000 kB\n"
+    "RssFile:\t    4000 kB\nRssShmem:\t    1000 kB\nVmPTE:\t      80 kB\n"
     "SigIgn:\t0000000001001000\nSigCgt:\t0000000000000002\n"
     "CapAmb:\t0000000000000000\n";
 
@@ -18,7 +18,10 @@ START_TEST(status_fields)
 {
 	uint64_t v;
 
-	ck_assert_uint_eq(boxed_run_status_resident(status), (6000 + 1000) * 1024ull);
+	/* Shared memory is counted where it lives (its tmpfs, its SysV
+	 * object), not in each process that maps it. */
+	ck_assert_uint_eq(boxed_run_status_anon(status), 6000 * 1024ull);
+	ck_assert_uint_eq(boxed_run_status_page_tables(status), 80 * 1024ull);
 	ck_assert_uint_eq(boxed_run_status_uid(status), 1879048193u);
 	ck_assert_int_eq(boxed_run_status_hex(status, "SigIgn", &v), 0);
 	ck_assert_uint_eq(v, 0x1001000);
@@ -26,7 +29,8 @@ START_TEST(status_fields)
 	ck_assert_uint_eq(v, 0);
 	ck_assert_int_eq(boxed_run_status_hex(status, "CapBnd", &v), -1);
 	/* A zombie has no memory lines at all. */
-	ck_assert_uint_eq(boxed_run_status_resident("Name:\tx\nState:\tZ (zombie)\n"), 0);
+	ck_assert_uint_eq(boxed_run_status_anon("Name:\tx\nState:\tZ (zombie)\n"), 0);
+	ck_assert_uint_eq(boxed_run_status_page_tables("Name:\tx\nState:\tZ (zombie)\n"), 0);
 	ck_assert_uint_eq(boxed_run_status_uid("Name:\tx\n"), (uid_t)-1);
 }
 END_TEST
@@ -39,7 +43,7 @@ START_TEST(smaps_rollup)
 	    "Pss_Anon:            116 kB\nPss_File:            186 kB\nPss_Shmem:             8 kB\n"
 	    "Shared_Clean:       1480 kB\n";
 
-	ck_assert_uint_eq(boxed_run_smaps_proportional(text), (116 + 8) * 1024ull);
+	ck_assert_uint_eq(boxed_run_smaps_proportional(text), 116 * 1024ull);
 }
 END_TEST
 
@@ -56,17 +60,23 @@ START_TEST(sysvipc_lines)
 					   "1796088998               1048576                     0";
 	static const char msg[] = "         0          0   600         100          1  7331     0  1001 "
 				  "1001     0     0          0 1796088998          0 1796088998";
+	static const char msg_empty[] = "         0          1   600           0      16384  7331     0  1001 "
+					"1001     0     0          0 1796088998          0 1796088998";
 	static const char sem[] = "         0          7   600          5  1001  1001     0     0       "
 				  "   0 1796088998";
 	uid_t uid;
 	int id;
 
 	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_head), 0);
-	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_detached), 1048576 + 4096);
-	/* Attached: its pages count in the processes that map it. */
-	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_attached), 0);
-	ck_assert_uint_eq(boxed_run_sysvipc_line(1, msg), 100);
-	ck_assert_uint_eq(boxed_run_sysvipc_line(2, sem), 5 * 64);
+	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_detached), 256 + 1048576 + 4096);
+	/* Attached or not: a segment's pages are its own, and a process can
+	 * drop them from its mapping (MADV_DONTNEED) while the segment keeps
+	 * them. */
+	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_attached), 256 + 1048576);
+	/* A queue counts a header for each message, empty ones too. */
+	ck_assert_uint_eq(boxed_run_sysvipc_line(1, msg), 256 + 100 + 64);
+	ck_assert_uint_eq(boxed_run_sysvipc_line(1, msg_empty), 256 + 16384 * 64);
+	ck_assert_uint_eq(boxed_run_sysvipc_line(2, sem), 256 + 5 * 64);
 	ck_assert_int_eq(boxed_run_sysvipc_owner(0, shm_head, &id, &uid), -1);
 	ck_assert_int_eq(boxed_run_sysvipc_owner(0, shm_attached, &id, &uid), 0);
 	ck_assert_int_eq(id, 3);

@@ -35,13 +35,34 @@ START_TEST(strict_json)
 	cJSON_Delete(doc);
 	ck_assert_ptr_nonnull(strstr(strict_error("{\"a\":1} {\"a\":2}", 15), "after"));
 	ck_assert_ptr_nonnull(strstr(strict_error("{\"a\":1}x", 8), "after"));
-	/* A NUL byte ends nothing: it is data after the value. */
-	ck_assert_ptr_nonnull(strstr(strict_error("{\"a\":1}\0{", 9), "after"));
+	/* A NUL byte ends nothing: it is refused, wherever it is. */
+	ck_assert_ptr_nonnull(strstr(strict_error("{\"a\":1}\0{", 9), "control character"));
 	ck_assert_ptr_nonnull(strstr(strict_error("{\"a\":", 5), "not valid JSON"));
 	ck_assert_ptr_nonnull(strstr(strict_error("", 0), "empty"));
 	ck_assert_ptr_nonnull(strstr(strict_error("{\"t\":1,\"u\":2,\"t\":3}", 19), "\"t\""));
 	ck_assert_ptr_nonnull(
 	    strstr(strict_error("[{\"x\":{\"k\":1,\"k\":2}}]", 21), "\"k\" appears twice"));
+}
+END_TEST
+
+/* What cJSON alone would take: control characters as whitespace or raw in
+ * strings, and \u0000, where it cuts a string short. */
+START_TEST(strict_json_lexical)
+{
+	cJSON *doc;
+
+	ck_assert_ptr_nonnull(strstr(strict_error("{\x01\"a\":1}", 8), "control character at byte 1"));
+	ck_assert_ptr_nonnull(strstr(strict_error("[1,\x1f" "2]", 6), "control character"));
+	ck_assert_ptr_nonnull(strstr(strict_error("[\"a\tb\"]", 7), "control character at byte 3"));
+	ck_assert_ptr_nonnull(strstr(strict_error("[\"1\\u0000,{x\"]", 15), "\\u0000 at byte 3"));
+	/* An escaped backslash before "u0000" is text, not an escape. */
+	doc = strict("[\"\\\\u0000\", \"\\\"\\u0001\"]\r\n");
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(cJSON_GetArrayItem(doc, 0)->valuestring, "\\u0000");
+	cJSON_Delete(doc);
+	doc = strict("{\"a\":\t[1,\n2]}");
+	ck_assert_ptr_nonnull(doc);
+	cJSON_Delete(doc);
 }
 END_TEST
 
@@ -242,6 +263,7 @@ static Suite *run_python_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, strict_json);
+	tcase_add_test(tc, strict_json_lexical);
 	tcase_add_test(tc, strict_json_large_object);
 	tcase_add_test(tc, requests);
 	tcase_add_test(tc, result_shapes);
