@@ -9,7 +9,10 @@
 #   make check-packages  build, install, upgrade and remove the .deb and .rpm
 #   make bench           the benchmarks of bench/
 
-VERSION := 0.1.0
+# The one source of the version: the C programs, the Python package (through
+# python/boxed/VERSION, a link to it), the .rpm's spec (made by make dist)
+# and debian/changelog (checked by tests/version) all take it from there.
+VERSION := $(strip $(file < $(dir $(lastword $(MAKEFILE_LIST)))VERSION))
 
 # Installation layout. PREFIX=/usr is the distribution layout of
 # BLUEPRINT §3; any other prefix (make setup uses /usr/local) gets its own
@@ -207,8 +210,9 @@ install: all
 	install -m 0644 man/boxed-run.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/boxed-setup.8 man/boxed-selftest.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 python/boxed/*.py $(DESTDIR)$(PYTHONDIR)/boxed/
-	printf 'RUNNER = "%s"\nVERSION = "%s"\n' '$(BINDIR)/boxed-run' '$(VERSION)' \
-		> $(DESTDIR)$(PYTHONDIR)/boxed/_installed.py
+	# A copy of the link's target: boxed/_version.py reads it.
+	install -m 0644 python/boxed/VERSION $(DESTDIR)$(PYTHONDIR)/boxed/VERSION
+	printf 'RUNNER = "%s"\n' '$(BINDIR)/boxed-run' > $(DESTDIR)$(PYTHONDIR)/boxed/_installed.py
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/boxed-setup $(DESTDIR)$(BINDIR)/boxed-selftest \

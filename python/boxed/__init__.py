@@ -17,10 +17,6 @@ from . import errors
 from .core import MAX_MESSAGE, Result, find_runner, run
 from .errors import *  # noqa: F401,F403 (the exceptions: errors.__all__)
 from .pool import Pool
-
-try:
-    from ._installed import VERSION as __version__
-except ImportError:
-    __version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["run", "Pool", "Result", "find_runner", "MAX_MESSAGE", *errors.__all__]
