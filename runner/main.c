@@ -121,7 +121,7 @@ static void prepare(struct run *r)
 		fail_early(r, err);
 	if (boxed_config_load(BOXED_CONFIG_PATH, &r->cfg, err, sizeof(err)) != 0)
 		fail_early(r, err);
-	boxed_run_clamp(&r->args, &r->cfg, &r->limits);
+	boxed_run_clamp(&r->args, &r->cfg, &r->limits, NULL);
 	r->report.limits = r->limits;
 	boxed_run_hardening_plan(boxed_run_landlock_abi(), r->args.no_network,
 				 &r->report.hardening);
