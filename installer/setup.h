@@ -38,7 +38,20 @@ struct boxed_setup_args {
 	int purge;
 	int sub_argc; /* audit-elf: its own argv, from its name on */
 	char **sub_argv;
+	const char *usage;   /* BOXED_SETUP_PARSE_HELP: the text to print */
+	const char *command; /* BOXED_SETUP_PARSE_ERROR in a command: its name */
 };
+
+enum boxed_setup_parse_result {
+	BOXED_SETUP_PARSE_OK,
+	BOXED_SETUP_PARSE_HELP,
+	BOXED_SETUP_PARSE_VERSION,
+	BOXED_SETUP_PARSE_ERROR, /* err holds the reason */
+};
+
+/* Parse argv into a without printing or exiting. */
+enum boxed_setup_parse_result boxed_setup_parse(int argc, char **argv, struct boxed_setup_args *a,
+						char *err, size_t errlen);
 
 /* Parse argv into a. Prints help or the version and exits 0 for --help and
  * --version; prints the problem and exits BOXED_SETUP_EXIT_USAGE on a usage

@@ -52,6 +52,11 @@ __attribute__((warn_unused_result)) enum boxed_selftest_parse_result
 boxed_selftest_parse_args(int argc, char **argv, struct boxed_selftest_args *a, char *err,
 			  size_t errlen);
 
+/* Parse argv into a. Prints the help or the version (returning 0), or a
+ * usage error (returning BOXED_SELFTEST_EXIT_CANNOT); returns -1 when
+ * there is a mode to run. */
+int boxed_selftest_parse_or_print(int argc, char **argv, struct boxed_selftest_args *a);
+
 /* The usage text. */
 extern const char boxed_selftest_usage[];
 
