@@ -1,3 +1,5 @@
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "cli.h"
@@ -65,4 +67,32 @@ void boxed_cli_usage_error(FILE *f, const char *prog, const char *help_cmd, cons
 		fprintf(f, "Try '%s' for more information.\n", help_cmd);
 	else
 		fprintf(f, "Try '%s --help' for more information.\n", prog);
+}
+
+void boxed_cli_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw && pw->pw_name)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+void boxed_cli_group_name(gid_t gid, char *buf, size_t len)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr && gr->gr_name)
+		snprintf(buf, len, "%s", gr->gr_name);
+	else
+		snprintf(buf, len, "gid %u", (unsigned)gid);
+}
+
+int boxed_cli_not_member(char *buf, size_t len, const char *user, const char *group)
+{
+	return boxed_errf(buf, len,
+			  "you are not in group %s: ask an administrator to run `usermod -a -G %s "
+			  "%s`, then log in again",
+			  group, group, user);
 }

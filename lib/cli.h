@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Describe the error getopt_long() reported by returning ret ('?' or ':';
  * the optstring must start with ':' after any '+', and opterr be 0), with
@@ -27,5 +28,16 @@ int boxed_cli_getopt_error(int ret, char **argv, const struct option *longopts, 
  * HELP is "PROG --help", or help_cmd when given (a command's own help, such
  * as "boxed-setup install --help"). */
 void boxed_cli_usage_error(FILE *f, const char *prog, const char *help_cmd, const char *msg);
+
+/* The name of user uid (of group gid) into buf, or "uid N" ("gid N") when
+ * it has none: messages name accounts, never bare numbers, where they can. */
+void boxed_cli_user_name(uid_t uid, char *buf, size_t len);
+void boxed_cli_group_name(gid_t gid, char *buf, size_t len);
+
+/* The one sentence every boxed program and the Python client say to a
+ * caller outside the group: "you are not in group GROUP: ask an
+ * administrator to run `usermod -a -G GROUP USER`, then log in again".
+ * Returns -1, so a configuration-time check can return it. */
+int boxed_cli_not_member(char *buf, size_t len, const char *user, const char *group);
 
 #endif

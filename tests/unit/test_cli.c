@@ -80,6 +80,32 @@ START_TEST(usage_error_lines)
 }
 END_TEST
 
+START_TEST(not_member_sentence)
+{
+	char buf[256];
+
+	ck_assert_int_eq(boxed_cli_not_member(buf, sizeof(buf), "alice", "boxed"), -1);
+	ck_assert_str_eq(buf, "you are not in group boxed: ask an administrator to run "
+			      "`usermod -a -G boxed alice`, then log in again");
+}
+END_TEST
+
+START_TEST(names_not_numbers)
+{
+	char buf[64];
+
+	boxed_cli_user_name(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "root");
+	boxed_cli_group_name(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "root");
+	/* An id without an entry is named as an id, not left blank. */
+	boxed_cli_user_name(4000000001u, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "uid 4000000001");
+	boxed_cli_group_name(4000000001u, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "gid 4000000001");
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -87,6 +113,8 @@ static Suite *cli_suite(void)
 
 	tcase_add_test(tc, getopt_wording);
 	tcase_add_test(tc, usage_error_lines);
+	tcase_add_test(tc, not_member_sentence);
+	tcase_add_test(tc, names_not_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }
