@@ -18,6 +18,9 @@ enum {
 	BOXED_SETUP_EXIT_OK = 0,
 	BOXED_SETUP_EXIT_FAIL = 1,  /* failed, or audit found an error */
 	BOXED_SETUP_EXIT_USAGE = 2, /* bad command line */
+	/* audit, status: nothing checked was wrong, but some checks need
+	 * rights this process lacks (root, or membership of the group) */
+	BOXED_SETUP_EXIT_INCOMPLETE = 3,
 };
 
 enum boxed_setup_cmd {
