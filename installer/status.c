@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,11 +10,13 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cli.h"
 #include "die.h"
 #include "fsutil.h"
 #include "layout.h"
 #include "manifest.h"
 #include "setup.h"
+#include "sha256.h"
 #include "slot.h"
 
 #define MAX_HELD 4096
@@ -119,12 +122,171 @@ static void print_human(const struct boxed_manifest *m, const struct boxed_setup
 	printf("\n");
 }
 
+static int slot_busy(const cJSON *busy, unsigned index)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, busy) if (cJSON_IsNumber(it) &&
+					 (unsigned)it->valueint == index) return 1;
+	return 0;
+}
+
+static void unchecked(struct boxed_findings *f, const char *check, const char *subject, int err)
+{
+	char user[64];
+
+	boxed_cli_user_name(geteuid(), user, sizeof(user));
+	boxed_findings_add(f, BOXED_SEV_UNCHECKED, check, subject,
+			   "not checked: %s as %s; run boxed-setup status as root", strerror(err),
+			   user);
+}
+
+/* Size first, then the digest: a changed size is a changed file, and
+ * reading a few megabytes is still cheap enough for status. */
+static void check_file(struct boxed_findings *f, int privileged, const char *check,
+		       const char *path, const struct boxed_manifest_file *want)
+{
+	boxed_autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	char hex[BOXED_SHA256_HEX_LEN];
+	struct stat st;
+
+	if (fd < 0) {
+		if (!privileged && (errno == EACCES || errno == EPERM))
+			unchecked(f, check, path, errno);
+		else
+			boxed_findings_add(f, BOXED_SEV_ERROR, check, path, "%s", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		boxed_findings_add(f, BOXED_SEV_ERROR, check, path, "not a regular file");
+	else if ((uint64_t)st.st_size != want->size)
+		boxed_findings_add(f, BOXED_SEV_ERROR, check, path,
+				   "%llu bytes where the manifest says %llu: changed since "
+				   "install; rerun boxed-setup install",
+				   (unsigned long long)st.st_size, (unsigned long long)want->size);
+	else if (boxed_sha256_fd(fd, hex) != 0)
+		boxed_findings_add(f, BOXED_SEV_ERROR, check, path, "cannot read it: %s",
+				   strerror(errno));
+	else if (strcmp(hex, want->sha256) != 0)
+		boxed_findings_add(f, BOXED_SEV_ERROR, check, path,
+				   "sha256 differs from the manifest's: changed since install; "
+				   "rerun boxed-setup install");
+	else
+		boxed_findings_add(f, BOXED_SEV_OK, check, path, "matches the manifest");
+}
+
+/* A slot is usable when its directory is the slot uid's, 0700, and empty
+ * while no run holds it: what a run leaves is wiped when it ends, so an
+ * idle slot with content is one the runner could not clean. */
+static void check_slot(struct boxed_findings *f, int privileged, const char *path, uid_t uid,
+		       int busy)
+{
+	boxed_autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	if (fd < 0) {
+		if (!privileged && (errno == EACCES || errno == EPERM))
+			unchecked(f, "slot", path, errno);
+		else
+			boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path,
+					   "%s; rerun boxed-setup install", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != uid || st.st_gid != uid ||
+	    (st.st_mode & 07777) != 0700) {
+		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path,
+				   "is %u:%u %04o, expected %u:%u 0700; rerun boxed-setup install",
+				   (unsigned)st.st_uid, (unsigned)st.st_gid,
+				   (unsigned)(st.st_mode & 07777), (unsigned)uid, (unsigned)uid);
+		return;
+	}
+	if (busy)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path, "cannot list it: %s",
+				   strerror(errno));
+		return;
+	}
+	fd = -1; /* closedir closes it */
+	while ((de = readdir(dir))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path,
+				   "holds '%s' while no run uses the slot: the runner could not "
+				   "clean it; see what is left (ls -la %s), remove it, and check "
+				   "boxed-run's log",
+				   de->d_name, path);
+		break;
+	}
+	closedir(dir);
+}
+
+static void check_health(const struct boxed_setup_paths *p, const struct boxed_manifest *m,
+			 const cJSON *busy, struct boxed_findings *f)
+{
+	int privileged = geteuid() == 0;
+	char rel[PATH_MAX], path[PATH_MAX];
+	size_t before;
+
+	if (boxed_fcaps_get_path(p->runner, NULL) != BOXED_FCAPS_RUNNER)
+		boxed_findings_add(f, BOXED_SEV_ERROR, "runner-caps", p->runner,
+				   "does not carry exactly " BOXED_RUNNER_CAPS_TEXT
+				   "; rerun boxed-setup install");
+	check_file(f, privileged, "runner", p->runner, &m->runner);
+	check_file(f, privileged, "interpreter", p->interpreter, &m->interpreter);
+	before = f->count;
+	for (unsigned i = 0; i < m->slot_count; i++) {
+		if (boxed_slot_dir_path(rel, sizeof(rel), BOXED_STATEDIR, i) ||
+		    boxed_setup_rooted(p, rel, path, sizeof(path))) {
+			boxed_findings_add(f, BOXED_SEV_ERROR, "slot", p->statedir,
+					   "slot %u: path too long", i);
+			continue;
+		}
+		check_slot(f, privileged, path, (uid_t)(m->first_uid + i), slot_busy(busy, i));
+		/* Without root, the first slot says it for all. */
+		if (f->count > before && f->items[f->count - 1].severity == BOXED_SEV_UNCHECKED)
+			break;
+	}
+	if (f->count == before)
+		boxed_findings_add(f, BOXED_SEV_OK, "slot", p->statedir,
+				   "%u slots, each its uid's and empty while idle", m->slot_count);
+}
+
+static int health_status(const struct boxed_findings *f)
+{
+	if (boxed_findings_worst(f) > BOXED_SEV_WARNING)
+		return BOXED_SETUP_EXIT_FAIL;
+	if (boxed_findings_count(f, BOXED_SEV_UNCHECKED, NULL))
+		return BOXED_SETUP_EXIT_INCOMPLETE;
+	return BOXED_SETUP_EXIT_OK;
+}
+
+static void print_health(const struct boxed_findings *f, int rc)
+{
+	if (rc == BOXED_SETUP_EXIT_OK) {
+		printf("health:       ok (runner and interpreter match the manifest; idle slots "
+		       "are clean)\n");
+		return;
+	}
+	printf("health:       %s\n", rc == BOXED_SETUP_EXIT_FAIL
+					 ? "PROBLEMS (below; boxed-setup audit checks more)"
+					 : "not fully checked (below)");
+	for (size_t i = 0; i < f->count; i++)
+		if (f->items[i].severity > BOXED_SEV_INFO)
+			printf("  %s: %s\n", f->items[i].subject, f->items[i].message);
+}
+
 int boxed_setup_status(const struct boxed_setup_args *a)
 {
 	struct boxed_setup_paths p;
 	struct boxed_manifest m;
+	struct boxed_findings f = {0};
 	char err[PATH_MAX + 256];
 	cJSON *busy;
+	int rc;
 
 	if (boxed_setup_paths_init(&p, a->root, err, sizeof(err)) != 0)
 		boxed_die("%s", err);
@@ -134,20 +296,31 @@ int boxed_setup_status(const struct boxed_setup_args *a)
 		boxed_die("%s", err);
 	}
 	busy = slots_in_use(&p, &m);
+	check_health(&p, &m, busy, &f);
+	rc = health_status(&f);
 	if (a->json) {
 		boxed_autofree char *text = boxed_manifest_to_json(&m);
 		cJSON *doc = cJSON_CreateObject();
 		cJSON *man = text ? cJSON_Parse(text) : NULL;
+		cJSON *health = cJSON_CreateObject();
+		cJSON *items = boxed_findings_to_json(&f);
 
-		if (!doc || !man || !cJSON_AddItemToObject(doc, "manifest", man) ||
+		if (!doc || !man || !health || !items ||
+		    !cJSON_AddItemToObject(doc, "manifest", man) ||
 		    !cJSON_AddStringToObject(doc, "runner_capabilities", caps_state(p.runner)) ||
-		    !cJSON_AddItemToObject(doc, "slots_in_use", busy))
+		    !cJSON_AddItemToObject(doc, "slots_in_use", busy) ||
+		    !cJSON_AddBoolToObject(health, "ok", rc == BOXED_SETUP_EXIT_OK) ||
+		    !cJSON_AddBoolToObject(health, "complete", rc != BOXED_SETUP_EXIT_INCOMPLETE) ||
+		    !cJSON_AddItemToObject(health, "findings", items) ||
+		    !cJSON_AddItemToObject(doc, "health", health))
 			boxed_die("out of memory");
 		boxed_setup_print_json(doc);
 	} else {
 		print_human(&m, &p, busy);
+		print_health(&f, rc);
 		cJSON_Delete(busy);
 	}
+	boxed_findings_free(&f);
 	boxed_manifest_free(&m);
-	return BOXED_SETUP_EXIT_OK;
+	return rc;
 }
