@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "die.h"
 #include "fsutil.h"
@@ -693,6 +694,8 @@ static size_t p_audit(const struct ctx *c, struct boxed_selftest_result *res, si
 			break;
 		if (!strcmp(s, "warning"))
 			status = BOXED_ST_WARN;
+		else if (!strcmp(s, "unchecked"))
+			status = BOXED_ST_DUBIOUS;
 		else if (strcmp(s, "ok") && strcmp(s, "info"))
 			status = BOXED_ST_FAIL;
 		const char *text = cJSON_IsString(msg) ? msg->valuestring : "";
@@ -739,7 +742,9 @@ static void host_landlock(const struct ctx *c, struct boxed_selftest_result *r)
 	if (abi < 1)
 		boxed_selftest_set(
 		    r, BOXED_ST_WARN,
-		    "boot with Landlock enabled (lsm=landlock,... on the kernel command line)",
+		    "boot with Landlock enabled: add landlock to the kernel's lsm= list (for "
+		    "example in GRUB_CMDLINE_LINUX of /etc/default/grub, then update-grub) and "
+		    "reboot",
 		    "Landlock unavailable (%s): the sandbox can write wherever its uid may",
 		    strerror(errno));
 	else if (abi < 6)
@@ -769,13 +774,17 @@ static void host_userns(const struct ctx *c, struct boxed_selftest_result *r)
 	if (clone == 0 || max == 0)
 		boxed_selftest_set(r, BOXED_ST_PASS, NULL,
 				   "unprivileged user namespaces are disabled");
-	else
+	else {
+		char fix[240];
+
+		boxed_selftest_sysctl_fix(fix, sizeof(fix), "user.max_user_namespaces", 0);
 		boxed_selftest_set(
-		    r, BOXED_ST_WARN,
-		    "if nothing on the host needs them: sysctl user.max_user_namespaces=0",
+		    r, BOXED_ST_WARN, fix,
 		    "unprivileged user namespaces are enabled (user.max_user_namespaces=%ld%s): "
-		    "kernel attack surface reachable from a sandbox",
+		    "kernel attack surface reachable from a sandbox; disable them if nothing "
+		    "on the host needs them",
 		    max, clone < 0 ? "; kernel.unprivileged_userns_clone absent" : "");
+	}
 }
 
 static void host_one(struct boxed_selftest_result *r, const char *path, const char *key, long want,
@@ -784,7 +793,7 @@ static void host_one(struct boxed_selftest_result *r, const char *path, const ch
 	long v = sysctl_num(path);
 	char fix[200];
 
-	snprintf(fix, sizeof(fix), "sysctl -w %s=%ld (and persist it in /etc/sysctl.d)", key, want);
+	boxed_selftest_sysctl_fix(fix, sizeof(fix), key, want);
 	if (v < 0)
 		boxed_selftest_set(r, BOXED_ST_WARN, NULL, "%s is absent on this kernel: %s", key,
 				   why);
@@ -799,11 +808,14 @@ static void host_tiocsti(const struct ctx *c, struct boxed_selftest_result *r)
 	long v = sysctl_num("/proc/sys/dev/tty/legacy_tiocsti");
 
 	(void)c;
-	if (v == 1)
-		boxed_selftest_set(r, BOXED_ST_WARN, "sysctl -w dev.tty.legacy_tiocsti=0",
+	if (v == 1) {
+		char fix[200];
+
+		boxed_selftest_sysctl_fix(fix, sizeof(fix), "dev.tty.legacy_tiocsti", 0);
+		boxed_selftest_set(r, BOXED_ST_WARN, fix,
 				   "dev.tty.legacy_tiocsti=1: a process with a terminal fd can "
 				   "inject input into it");
-	else
+	} else
 		boxed_selftest_set(r, BOXED_ST_PASS, NULL, "dev.tty.legacy_tiocsti=%ld%s", v,
 				   v < 0 ? " (absent: TIOCSTI predates the switch)" : "");
 }
@@ -1002,7 +1014,9 @@ static void make_caller(struct ctx *c)
 			      NULL};
 
 	if (!gr)
-		cannot("the runner's group %u has no name", (unsigned)c->group);
+		cannot("the group of %s (gid %u) has no name in the group database; give it "
+		       "one, or rerun boxed-setup install",
+		       BOXED_RUNNER_PATH, (unsigned)c->group);
 	snprintf(c->user, sizeof(c->user), "boxed-st-%ld", (long)getpid());
 	argv[6] = gr->gr_name;
 	argv[7] = c->user;
@@ -1101,9 +1115,14 @@ static void make_ctx(struct ctx *c, const struct boxed_selftest_args *a)
 	ng = getgroups(256, groups);
 	for (int i = 0; i < ng; i++)
 		member |= groups[i] == c->group;
-	if (!c->root && !member && getgid() != c->group)
-		cannot("uid %u is neither root nor in the runner's group %u", (unsigned)getuid(),
-		       (unsigned)c->group);
+	if (!c->root && !member && getgid() != c->group) {
+		char user[64], group[64], msg[256];
+
+		boxed_cli_user_name(getuid(), user, sizeof(user));
+		boxed_cli_group_name(c->group, group, sizeof(group));
+		boxed_cli_not_member(msg, sizeof(msg), user, group);
+		cannot("%s (or run boxed-selftest as root)", msg);
+	}
 	main_pid = getpid();
 	cleanup_ctx = c;
 	if (atexit(on_exit_cleanup))

@@ -104,6 +104,13 @@ void boxed_selftest_tap_line(FILE *out, size_t n, const struct boxed_selftest_re
 cJSON *boxed_selftest_report_json(const struct boxed_selftest_result *r, size_t n,
 				  const char *mode);
 
+/* seconds rounded to the millisecond: what the JSON report shows. */
+double boxed_selftest_round_ms(double seconds);
+
+/* The complete fix for a sysctl that should be value: set it now, and a
+ * file in /etc/sysctl.d that keeps it across reboots. */
+void boxed_selftest_sysctl_fix(char *buf, size_t len, const char *key, long value);
+
 /* Exit status for a set of results: 0 or 1. */
 int boxed_selftest_exit_status(const struct boxed_selftest_result *r, size_t n);
 

@@ -54,6 +54,10 @@ selftest "$BOXED_SELFTEST" --json || rc=$?
 check_eq "--json: exit 0" 0 "$rc"
 check_eq "--json: valid JSON, ok true" "True" \
 	"$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ok"])' "$st_out" 2>&1)"
+check_eq "--json: every time is whole milliseconds" "" \
+	"$(grep -E '"seconds":[[:space:]]*[0-9]+\.[0-9]{4,}' "$st_out")"
+check_eq "--json: no fix is a bare sysctl -w that a reboot undoes" "" \
+	"$(grep -E '"fix":[[:space:]]*"sysctl -w [^,"]*"' "$st_out")"
 
 # --- control: every isolation probe detects the unsandboxed case ----------
 rc=0
@@ -125,8 +129,11 @@ check_eq "SIGTERM: no stage directory left" "" "$(ls -d /tmp/boxed-selftest.* 2>
 
 # --- refusals: exit 2 ------------------------------------------------------
 rc=0
-as_other "$BOXED_SELFTEST" >/dev/null 2>&1 || rc=$?
+out=$(as_other "$BOXED_SELFTEST" 2>&1) || rc=$?
 check_eq "a user outside the group: exit 2" 2 "$rc"
+check_eq "... told by name what to ask for" \
+	"boxed-selftest: cannot run: you are not in group $BOXED_GROUP: ask an administrator to run \`usermod -a -G $BOXED_GROUP $BOXED_OTHER\`, then log in again (or run boxed-selftest as root)" \
+	"$out"
 rc=0
 "$BOXED_SELFTEST" --only no-such-probe >/dev/null 2>&1 || rc=$?
 check_eq "an unknown probe: exit 2" 2 "$rc"
