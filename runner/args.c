@@ -213,6 +213,14 @@ static void format_value(char *buf, size_t len, enum limit_kind kind, double d, 
 	}
 }
 
+/* Whole seconds, rounded up (RLIMIT_CPU counts whole seconds). */
+static uint64_t whole_seconds(double d)
+{
+	uint64_t s = (uint64_t)d;
+
+	return (double)s < d ? s + 1 : s;
+}
+
 static double *duration_field(struct boxed_limits *l, const struct limit *lim)
 {
 	return (double *)((char *)l + lim->offset);
@@ -255,7 +263,7 @@ static int parse_limit(const struct limit *lim, const char *arg, struct boxed_ru
 		if (lim->kind == LIMIT_DURATION)
 			*duration_field(&a->req, lim) = d;
 		else
-			*int_field(&a->req, lim) = (uint64_t)ceil(d);
+			*int_field(&a->req, lim) = whole_seconds(d);
 		return 0;
 	case LIMIT_BYTES:
 		format_bytes(min, sizeof(min), lim->min);
@@ -464,7 +472,7 @@ void boxed_run_clamp(const struct boxed_run_args *a, const struct boxed_config *
 		over |= lim->bit & a->set;
 	}
 	if (cpu_follows_timeout(a)) {
-		uint64_t cpu = (uint64_t)ceil(out->timeout);
+		uint64_t cpu = whole_seconds(out->timeout);
 
 		out->cpu = cpu < m->cpu ? cpu : m->cpu;
 		if (cpu > m->cpu)
@@ -482,7 +490,7 @@ static void requested(const struct boxed_run_args *a, const struct boxed_limits 
 	*d = 0;
 	*v = 0;
 	if (lim->bit == BOXED_RUN_SET_CPU && cpu_follows_timeout(a))
-		*v = (uint64_t)ceil(applied->timeout);
+		*v = whole_seconds(applied->timeout);
 	else if (lim->kind == LIMIT_DURATION)
 		*d = duration_value(&a->req, lim);
 	else
