@@ -106,6 +106,8 @@ struct boxed_setup_ctx {
 	int changes;
 	struct boxed_config cfg;
 	int config_exists;
+	char old_group[BOXED_GROUP_NAME_MAX + 1]; /* --group changes the config's: the old */
+	char config_sha256_before[65];		  /* of the config as install found it */
 	gid_t gid;
 	int group_created;
 	cJSON *actions; /* --json: what was done */
