@@ -138,7 +138,7 @@ $(BUILD)/tools/seccomp-gen: $(BUILD)/tools/seccomp-gen.o $(BUILD)/runner/filter.
 $(SECCOMP_FILTER): $(BUILD)/tools/seccomp-gen
 	@mkdir -p $(dir $@)
 	$< $@
-$(BUILD)/runner/drop.o $(BUILD)/tests/test_run_filter: $(SECCOMP_FILTER)
+$(BUILD)/runner/confine.o $(BUILD)/tests/test_run_filter: $(SECCOMP_FILTER)
 
 # Each tests/unit/test_NAME.c is one Check binary; other .c files in
 # tests/unit/ are helpers linked into all of them.

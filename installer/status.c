@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -175,61 +174,45 @@ static void check_file(struct boxed_findings *f, int privileged, const char *che
 		boxed_findings_add(f, BOXED_SEV_OK, check, path, "matches the manifest");
 }
 
-/* A slot is usable when its directory is the slot uid's, 0700, and empty
- * while no run holds it: what a run leaves is wiped when it ends, so an
- * idle slot with content is one the runner could not clean. */
-static void check_slot(struct boxed_findings *f, int privileged, const char *path, uid_t uid,
-		       int busy)
+/* Each idle slot as the runner would meet it (lib/slot.h): its directory
+ * and run directory with their owners and modes, and nothing in them that
+ * the slot's uid could not remove. Only root can look into a slot. */
+static void check_slots(struct boxed_findings *f, const struct boxed_setup_paths *p,
+			const struct boxed_manifest *m, const cJSON *busy)
 {
-	boxed_autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
+	boxed_autoclose int fd = open(p->statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct boxed_config cfg;
+	char problem[PATH_MAX + 256];
+	size_t before = f->count;
 
 	if (fd < 0) {
-		if (!privileged && (errno == EACCES || errno == EPERM))
-			unchecked(f, "slot", path, errno);
-		else
-			boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path,
-					   "%s; rerun boxed-setup install", strerror(errno));
+		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", p->statedir,
+				   "%s; rerun boxed-setup install", strerror(errno));
 		return;
 	}
-	if (fstat(fd, &st) != 0 || st.st_uid != uid || st.st_gid != uid ||
-	    (st.st_mode & 07777) != 0700) {
-		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path,
-				   "is %u:%u %04o, expected %u:%u 0700; rerun boxed-setup install",
-				   (unsigned)st.st_uid, (unsigned)st.st_gid,
-				   (unsigned)(st.st_mode & 07777), (unsigned)uid, (unsigned)uid);
+	if (geteuid() != 0) {
+		unchecked(f, "slot", p->statedir, EACCES);
 		return;
 	}
-	if (busy)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path, "cannot list it: %s",
-				   strerror(errno));
-		return;
-	}
-	fd = -1; /* closedir closes it */
-	while ((de = readdir(dir))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		boxed_findings_add(f, BOXED_SEV_ERROR, "slot", path,
-				   "holds '%s' while no run uses the slot: the runner could not "
-				   "clean it; see what is left (ls -la %s), remove it, and check "
-				   "boxed-run's log",
-				   de->d_name, path);
-		break;
-	}
-	closedir(dir);
+	boxed_config_defaults(&cfg);
+	cfg.first_uid = m->first_uid;
+	cfg.slot_count = m->slot_count;
+	for (unsigned i = 0; i < m->slot_count; i++)
+		if (!slot_busy(busy, i) &&
+		    boxed_setup_slot_problem(fd, &cfg, i, problem, sizeof(problem)))
+			boxed_findings_add(f, BOXED_SEV_ERROR, "slot", p->statedir,
+					   "slot %u cannot be cleaned by its uid: %s; rerun "
+					   "boxed-setup install",
+					   i, problem);
+	if (f->count == before)
+		boxed_findings_add(f, BOXED_SEV_OK, "slot", p->statedir,
+				   "%u slots as the runner needs them", m->slot_count);
 }
 
 static void check_health(const struct boxed_setup_paths *p, const struct boxed_manifest *m,
 			 const cJSON *busy, struct boxed_findings *f)
 {
 	int privileged = geteuid() == 0;
-	char rel[PATH_MAX], path[PATH_MAX];
-	size_t before;
 
 	if (boxed_fcaps_get_path(p->runner, NULL) != BOXED_FCAPS_RUNNER)
 		boxed_findings_add(f, BOXED_SEV_ERROR, "runner-caps", p->runner,
@@ -237,22 +220,7 @@ static void check_health(const struct boxed_setup_paths *p, const struct boxed_m
 				   "; rerun boxed-setup install");
 	check_file(f, privileged, "runner", p->runner, &m->runner);
 	check_file(f, privileged, "interpreter", p->interpreter, &m->interpreter);
-	before = f->count;
-	for (unsigned i = 0; i < m->slot_count; i++) {
-		if (boxed_slot_dir_path(rel, sizeof(rel), BOXED_STATEDIR, i) ||
-		    boxed_setup_rooted(p, rel, path, sizeof(path))) {
-			boxed_findings_add(f, BOXED_SEV_ERROR, "slot", p->statedir,
-					   "slot %u: path too long", i);
-			continue;
-		}
-		check_slot(f, privileged, path, (uid_t)(m->first_uid + i), slot_busy(busy, i));
-		/* Without root, the first slot says it for all. */
-		if (f->count > before && f->items[f->count - 1].severity == BOXED_SEV_UNCHECKED)
-			break;
-	}
-	if (f->count == before)
-		boxed_findings_add(f, BOXED_SEV_OK, "slot", p->statedir,
-				   "%u slots, each its uid's and empty while idle", m->slot_count);
+	check_slots(f, p, m, busy);
 }
 
 static int health_status(const struct boxed_findings *f)
@@ -268,7 +236,7 @@ static void print_health(const struct boxed_findings *f, int rc)
 {
 	if (rc == BOXED_SETUP_EXIT_OK) {
 		printf("health:       ok (runner and interpreter match the manifest; idle slots "
-		       "are clean)\n");
+		       "can be cleaned)\n");
 		return;
 	}
 	printf("health:       %s\n", rc == BOXED_SETUP_EXIT_FAIL

@@ -20,9 +20,6 @@
 
 #define WIPE_DEPTH_MAX 128
 
-/* Remove dirfd/name and everything below it with *at() calls that never
- * follow a symlink: a sandbox left this tree behind and may have planted
- * links to files root must not delete. */
 static int wipe_at(int dirfd, const char *name, int depth)
 {
 	struct dirent *de;
@@ -55,6 +52,11 @@ static int wipe_at(int dirfd, const char *name, int depth)
 	}
 	closedir(dir);
 	return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int boxed_setup_wipe_at(int dirfd, const char *name)
+{
+	return wipe_at(dirfd, name, 0);
 }
 
 static void removed(const char *what)
@@ -100,9 +102,9 @@ static void remove_statedir(const struct boxed_setup_paths *p)
 			return;
 		boxed_die_errno("%s: open", p->statedir);
 	}
-	if (wipe_at(fd, "slots", 0) != 0)
+	if (boxed_setup_wipe_at(fd, "slots") != 0)
 		boxed_die_errno("%s/slots: remove", p->statedir);
-	if (wipe_at(fd, "locks", 0) != 0)
+	if (boxed_setup_wipe_at(fd, "locks") != 0)
 		boxed_die_errno("%s/locks: remove", p->statedir);
 	printf("boxed-setup: removed %s/locks and %s/slots\n", p->statedir, p->statedir);
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "die.h"
 #include "fsutil.h"
+#include "jsonutil.h"
 #include "layout.h"
 
 /* Slot ids stay below 2^31: some tools still read ids as signed ints, and
@@ -32,6 +33,7 @@ void boxed_config_defaults(struct boxed_config *cfg)
 		.nofile = 64,
 		.fsize = 16 * MIB,
 		.output = 64 * 1024,
+		.disk = 64 * MIB,
 	};
 	cfg->max = (struct boxed_limits){
 		.timeout = 600.0,
@@ -41,7 +43,16 @@ void boxed_config_defaults(struct boxed_config *cfg)
 		.nofile = 4096,
 		.fsize = 1024 * MIB,
 		.output = 64 * MIB,
+		.disk = 4096 * MIB,
 	};
+	cfg->namespaces = 1;
+	cfg->require_sealed = 0;
+	/* The host's socket directories and the syslog socket. /var/run is a
+	 * link to /run on most hosts, and links are skipped. */
+	static const char *const hide[] = {"/run", "/var/run", "/dev/log"};
+	for (size_t i = 0; i < sizeof(hide) / sizeof(hide[0]); i++)
+		snprintf(cfg->no_network_hide[i], BOXED_HIDE_PATH_MAX, "%s", hide[i]);
+	cfg->no_network_hide_count = sizeof(hide) / sizeof(hide[0]);
 }
 
 static int get_uint(const cJSON *item, const char *key, uint64_t lo, uint64_t hi, uint64_t *out,
@@ -101,6 +112,10 @@ static int parse_limits(const cJSON *obj, const char *name, struct boxed_limits 
 		} else if (strcmp(k, "output") == 0) {
 			field = &lim->output;
 			lo = 0;
+		} else if (strcmp(k, "disk") == 0) {
+			field = &lim->disk;
+			lo = MIB;
+			hi = UINT64_C(1) << 40;
 		} else {
 			return boxed_errf(err, errlen, "%s: unknown key", key);
 		}
@@ -123,6 +138,7 @@ static int check_default_within_max(const struct boxed_config *cfg, char *err, s
 		{"nofile", offsetof(struct boxed_limits, nofile)},
 		{"fsize", offsetof(struct boxed_limits, fsize)},
 		{"output", offsetof(struct boxed_limits, output)},
+		{"disk", offsetof(struct boxed_limits, disk)},
 	};
 
 	if (d->timeout > m->timeout)
@@ -194,6 +210,48 @@ static int parse_slots(const cJSON *obj, struct boxed_config *cfg, char *err, si
 	return 0;
 }
 
+/* Paths that must stay visible to every run: covering them would hide the
+ * run's own directory, the interpreter, or what the seal itself mounts. */
+static int hide_would_break_the_run(const char *path)
+{
+	static const char *const needed[] = {BOXED_STATEDIR, BOXED_PKGLIBDIR, "/proc", "/tmp",
+					     "/dev/shm", "/dev/null", "/usr", "/etc"};
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+		if (strncmp(needed[i], path, n) == 0 && (needed[i][n] == '/' || !needed[i][n]))
+			return 1;
+	return 0;
+}
+
+static int parse_hide(const cJSON *list, struct boxed_config *cfg, char *err, size_t errlen)
+{
+	const cJSON *item;
+	unsigned n = 0;
+
+	if (!cJSON_IsArray(list))
+		return boxed_errf(err, errlen, "no_network_hide: must be an array of paths");
+	cJSON_ArrayForEach(item, list)
+	{
+		const char *p = cJSON_GetStringValue(item);
+
+		if (n == BOXED_HIDE_MAX)
+			return boxed_errf(err, errlen, "no_network_hide: at most %d paths",
+					  BOXED_HIDE_MAX);
+		if (!p || p[0] != '/' || strlen(p) >= BOXED_HIDE_PATH_MAX || strstr(p, "/../") ||
+		    strstr(p, "/./") || strstr(p, "//") || (strlen(p) > 1 && p[strlen(p) - 1] == '/'))
+			return boxed_errf(err, errlen,
+					  "no_network_hide: '%s' is not a normalized absolute path",
+					  p ? p : "(not a string)");
+		if (hide_would_break_the_run(p))
+			return boxed_errf(err, errlen,
+					  "no_network_hide: '%s' would hide what every run needs", p);
+		snprintf(cfg->no_network_hide[n++], BOXED_HIDE_PATH_MAX, "%s", p);
+	}
+	cfg->no_network_hide_count = n;
+	return 0;
+}
+
 static int parse_root(const cJSON *root, struct boxed_config *cfg, char *err, size_t errlen)
 {
 	const cJSON *item;
@@ -215,6 +273,14 @@ static int parse_root(const cJSON *root, struct boxed_config *cfg, char *err, si
 			if (get_uint(item, k, 1024, 1ull << 30, &v, err, errlen) != 0)
 				return -1;
 			cfg->max_message = v;
+		} else if (strcmp(k, "namespaces") == 0 || strcmp(k, "require_sealed") == 0) {
+			if (!cJSON_IsBool(item))
+				return boxed_errf(err, errlen, "%s: must be true or false", k);
+			*(k[0] == 'n' ? &cfg->namespaces : &cfg->require_sealed) =
+			    cJSON_IsTrue(item);
+		} else if (strcmp(k, "no_network_hide") == 0) {
+			if (parse_hide(item, cfg, err, errlen) != 0)
+				return -1;
 		} else if (strcmp(k, "limits") == 0) {
 			const cJSON *sub;
 
@@ -238,6 +304,10 @@ static int parse_root(const cJSON *root, struct boxed_config *cfg, char *err, si
 			return boxed_errf(err, errlen, "%s: unknown key", k);
 		}
 	}
+	if (cfg->require_sealed && !cfg->namespaces)
+		return boxed_errf(err, errlen,
+				  "require_sealed: true needs namespaces: true (the seal is made of "
+				  "them)");
 	return check_default_within_max(cfg, err, errlen);
 }
 
@@ -247,10 +317,9 @@ int boxed_config_parse(const char *text, struct boxed_config *cfg, char *err, si
 	int rc;
 
 	boxed_config_defaults(cfg);
-	root = cJSON_Parse(text);
+	root = boxed_json_parse_strict(text, strlen(text), err, errlen);
 	if (!root)
-		return boxed_errf(err, errlen, "not valid JSON near offset %ld",
-				  (long)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
+		return -1;
 	rc = parse_root(root, cfg, err, errlen);
 	cJSON_Delete(root);
 	return rc;
@@ -261,12 +330,16 @@ int boxed_config_load(const char *path, struct boxed_config *cfg, char *err, siz
 	boxed_autofree char *text = NULL;
 	char why[512];
 
-	if (boxed_check_trusted_path(path, why, sizeof(why)) != 0)
-		return boxed_errf(err, errlen, "refusing config %s: %s", path, why);
+	if (boxed_check_trusted_path(path, why, sizeof(why)) != 0) {
+		boxed_errf(err, errlen, "refusing config %s: %s", path, why);
+		return BOXED_CONFIG_UNTRUSTED;
+	}
 	if (boxed_read_file(path, BOXED_CONFIG_MAX_SIZE, &text, err, errlen) < 0)
-		return -1;
-	if (boxed_config_parse(text, cfg, why, sizeof(why)) != 0)
-		return boxed_errf(err, errlen, "%s: %s", path, why);
+		return BOXED_CONFIG_INVALID;
+	if (boxed_config_parse(text, cfg, why, sizeof(why)) != 0) {
+		boxed_errf(err, errlen, "%s: %s", path, why);
+		return BOXED_CONFIG_INVALID;
+	}
 	return 0;
 }
 
@@ -281,12 +354,13 @@ static cJSON *limits_to_json(const struct boxed_limits *lim)
 	cJSON_AddNumberToObject(o, "nofile", (double)lim->nofile);
 	cJSON_AddNumberToObject(o, "fsize", (double)lim->fsize);
 	cJSON_AddNumberToObject(o, "output", (double)lim->output);
+	cJSON_AddNumberToObject(o, "disk", (double)lim->disk);
 	return o;
 }
 
 char *boxed_config_to_json(const struct boxed_config *cfg)
 {
-	cJSON *root = cJSON_CreateObject(), *slots, *limits;
+	cJSON *root = cJSON_CreateObject(), *slots, *limits, *hide;
 	char *text;
 
 	if (!root)
@@ -299,6 +373,11 @@ char *boxed_config_to_json(const struct boxed_config *cfg)
 	limits = cJSON_AddObjectToObject(root, "limits");
 	cJSON_AddItemToObject(limits, "default", limits_to_json(&cfg->dflt));
 	cJSON_AddItemToObject(limits, "max", limits_to_json(&cfg->max));
+	cJSON_AddBoolToObject(root, "namespaces", cfg->namespaces);
+	cJSON_AddBoolToObject(root, "require_sealed", cfg->require_sealed);
+	hide = cJSON_AddArrayToObject(root, "no_network_hide");
+	for (unsigned i = 0; hide && i < cfg->no_network_hide_count; i++)
+		cJSON_AddItemToArray(hide, cJSON_CreateString(cfg->no_network_hide[i]));
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
 	return text;

@@ -23,7 +23,12 @@ struct boxed_limits {
 	uint64_t nofile; /* RLIMIT_NOFILE */
 	uint64_t fsize;	 /* RLIMIT_FSIZE, bytes */
 	uint64_t output; /* captured stdout + stderr, bytes each */
+	uint64_t disk;	 /* the run's private directory, /tmp and /dev/shm together, bytes */
 };
+
+/* Paths hidden from a run under --no-network (no_network_hide). */
+#define BOXED_HIDE_MAX 16
+#define BOXED_HIDE_PATH_MAX 256
 
 struct boxed_config {
 	char group[BOXED_GROUP_NAME_MAX + 1]; /* members may run boxed-run */
@@ -32,6 +37,12 @@ struct boxed_config {
 	uint64_t max_message;	   /* request and result size bound, bytes */
 	struct boxed_limits dflt;  /* used when the caller asks for nothing */
 	struct boxed_limits max;   /* what a caller may ask for at most */
+	int namespaces;		   /* give each run its own namespaces (the seal) */
+	int require_sealed;	   /* refuse to run where the seal cannot be made */
+	/* Under --no-network, these host paths are covered: a directory by an
+	 * empty read-only tmpfs, anything else by /dev/null. Absolute. */
+	char no_network_hide[BOXED_HIDE_MAX][BOXED_HIDE_PATH_MAX];
+	unsigned no_network_hide_count;
 };
 
 /* Fill cfg with the built-in defaults. */
@@ -43,8 +54,15 @@ __attribute__((warn_unused_result)) int boxed_config_parse(const char *text,
 							   struct boxed_config *cfg, char *err,
 							   size_t errlen);
 
+/* What boxed_config_load() returns besides 0. */
+enum {
+	BOXED_CONFIG_UNTRUSTED = -1, /* path or an ancestor writable by others */
+	BOXED_CONFIG_INVALID = -2,   /* unreadable, not JSON, or a bad key */
+};
+
 /* Check that path and its ancestors are root-owned and not writable by
- * others, then read and parse it. Returns 0, or -1 with the reason. */
+ * others, then read and parse it. Returns 0, or BOXED_CONFIG_UNTRUSTED or
+ * BOXED_CONFIG_INVALID with the reason in err. */
 __attribute__((warn_unused_result)) int boxed_config_load(const char *path,
 							  struct boxed_config *cfg, char *err,
 							  size_t errlen);

@@ -49,6 +49,8 @@ static const struct limit {
      "largest file written: K, M or G"},
     {"output", BOXED_RUN_SET_OUTPUT, offsetof(struct boxed_limits, output), LIMIT_BYTES, 0, "BYTES",
      "captured stdout and stderr, each: K, M, G"},
+    {"disk", BOXED_RUN_SET_DISK, offsetof(struct boxed_limits, disk), LIMIT_BYTES, 1u << 20, "BYTES",
+     "the run's directory, /tmp and /dev/shm together"},
 };
 #define N_LIMITS (sizeof(limits) / sizeof(limits[0]))
 

@@ -1,7 +1,8 @@
 /* The child's way from "forked supervisor with cap_setuid,cap_setgid" to
- * "the target, as a slot uid that holds nothing". One function per step;
- * run_child() near the end is the checklist of BLUEPRINT §2. Every step
- * that fails dies (boxed_die_child*), so nothing runs after a partial drop.
+ * "a process of the slot uid that holds nothing", which then starts the
+ * run's init (seal.c). One function per step; run_child() near the end is
+ * the checklist of BLUEPRINT §2. Every step that fails dies
+ * (boxed_die_child*), so nothing runs after a partial drop.
  *
  * The child is a plain fork(), not a CLONE_VM one as posix_spawn() makes:
  * until its uid is dropped the caller may kill it at any instruction, and a
@@ -13,8 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/landlock.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,31 +30,6 @@
 #include "caps.h"
 #include "die.h"
 #include "runner.h"
-#include "seccomp-filter.h"
-
-/* Landlock constants newer than the build host's linux/landlock.h. */
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#endif
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
-#endif
-#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
-#endif
-
-/* struct landlock_ruleset_attr as of ABI 6. The kernel accepts a larger
- * struct than it knows as long as the unknown tail is zero. */
-struct boxed_landlock_ruleset_attr {
-	__u64 handled_access_fs;
-	__u64 handled_access_net;
-	__u64 scoped;
-};
 
 /* Move fd above the range of fds being arranged, close-on-exec. */
 static int lift(int fd, const char *what)
@@ -105,14 +79,15 @@ static void verify_fds(int last)
 	close(dir);
 }
 
-/* Returns the fd number the status pipe now has. */
-static int setup_fds(const struct boxed_run_plan *p)
+/* Arrange the fds of the run (struct boxed_run_fds): the target's 0-4,
+ * then the event and control pipes, close-on-exec, and nothing else. */
+static void setup_fds(const struct boxed_run_plan *p, struct boxed_run_fds *fds)
 {
 	int python = p->request_fd >= 0;
-	int status_target = python ? 5 : 3;
+	int first_private = python ? 5 : 3;
 	int out = lift(p->stdout_fd, "stdout pipe"), err = lift(p->stderr_fd, "stderr pipe");
 	int req = lift(p->request_fd, "request pipe"), res = lift(p->result_fd, "result pipe");
-	int status = lift(p->status_fd, "status pipe");
+	int event = lift(p->event_fd, "event pipe"), control = lift(p->control_fd, "control pipe");
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 	if (null < 0)
@@ -127,11 +102,13 @@ static int setup_fds(const struct boxed_run_plan *p)
 		place(req, 3, 0, "request pipe");
 		place(res, 4, 0, "result pipe");
 	}
-	place(status, status_target, 1, "status pipe");
-	if (close_range((unsigned)status_target + 1, ~0U, 0) != 0)
-		boxed_die_child_errno("close_range(%d, ~0)", status_target + 1);
-	verify_fds(status_target);
-	return status_target;
+	place(event, first_private, 1, "event pipe");
+	place(control, first_private + 1, 1, "control pipe");
+	if (close_range((unsigned)first_private + 2, ~0U, 0) != 0)
+		boxed_die_child_errno("close_range(%d, ~0)", first_private + 2);
+	verify_fds(first_private + 1);
+	fds->event = first_private;
+	fds->control = first_private + 1;
 }
 
 static int set_effective(cap_flag_value_t value)
@@ -186,21 +163,47 @@ static void assert_expected_caps(void)
 
 static void build_env(const struct boxed_run_plan *p, struct boxed_run_env *env)
 {
-	if (boxed_run_env_build(env, p->slot->dir, p->caller_env) != 0)
+	if (boxed_run_env_build(env, p->slot->home, p->caller_env) != 0)
 		boxed_die_child_errno("building the environment");
 }
 
-/* Handlers and masks survive fork and exec (an ignored SIGPIPE or a
- * blocked SIGTERM would change how the target dies). */
+int boxed_run_self_status_mask(const char *key, uint64_t *out)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (boxed_run_status_hex(buf, key, out) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Handlers and masks survive fork, and ignored signals survive exec (an
+ * ignored SIGPIPE or a blocked SIGTERM would change how the target dies).
+ * Only the signals the kernel lists as ignored or caught are reset: one
+ * read of /proc/self/status instead of a sigaction() for each of 64. */
 static void reset_signals(void)
 {
 	struct sigaction sa;
+	uint64_t ignored, caught;
 	sigset_t none;
 
+	if (boxed_run_self_status_mask("SigIgn", &ignored) != 0 ||
+	    boxed_run_self_status_mask("SigCgt", &caught) != 0)
+		boxed_die_child_errno("reading the signal dispositions in /proc/self/status");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+		if (!((ignored | caught) & (UINT64_C(1) << (sig - 1))))
 			continue;
 		/* glibc reserves a few real-time signals and refuses them. */
 		if (sigaction(sig, &sa, NULL) != 0 && errno != EINVAL)
@@ -247,8 +250,10 @@ static void clear_caps(void)
 
 	if (!none)
 		boxed_die_child_errno("cap_init");
-	if (cap_reset_ambient() != 0)
-		boxed_die_child_errno("cap_reset_ambient");
+	/* One call for the ambient set: libcap's cap_reset_ambient() first
+	 * asks about each of the 41 capabilities in turn. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+		boxed_die_child_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
 	if (cap_set_proc(none) != 0)
 		boxed_die_child_errno("cap_set_proc(empty)");
 	cap_free(none);
@@ -261,7 +266,7 @@ static void assert_dropped(uid_t u)
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	cap_t have, none = cap_init();
-	cap_value_t max = cap_max_bits();
+	uint64_t ambient;
 
 	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
 		boxed_die_child_errno("getresuid/getresgid");
@@ -279,9 +284,10 @@ static void assert_dropped(uid_t u)
 		boxed_die_child_errno("cap_get_proc");
 	if (cap_compare(have, none) != 0)
 		boxed_die_child("capabilities remain after clearing them");
-	for (cap_value_t c = 0; c < max; c++)
-		if (cap_get_ambient(c) != 0)
-			boxed_die_child("ambient capability %d remains", c);
+	if (boxed_run_self_status_mask("CapAmb", &ambient) != 0)
+		boxed_die_child_errno("reading CapAmb in /proc/self/status");
+	if (ambient != 0)
+		boxed_die_child("ambient capabilities %#llx remain", (unsigned long long)ambient);
 	cap_free(have);
 	cap_free(none);
 }
@@ -323,190 +329,27 @@ static void set_pdeathsig(pid_t supervisor)
 		boxed_die_child("the supervisor is gone");
 }
 
-/* A runner killed with SIGKILL cannot clean its slot: kill whatever an
- * earlier run of this uid left. As the slot uid, kill(-1) reaches only
- * processes of that uid. One round is enough: it signals every process
- * under the tasklist lock, and a fork that races with it either adds its
- * child before (and the child is signalled) or sees SIGKILL pending in the
- * parent and fails. */
+/* An unsealed run whose runner was killed with SIGKILL could not be
+ * cleaned: kill whatever an earlier run of this uid left, before it can
+ * signal or ptrace the new run (a sealed run's leftovers die with its init,
+ * but the host may have refused the namespaces last time). */
 static void kill_leftovers(void)
 {
-	if (kill(-1, SIGKILL) != 0 && errno != ESRCH)
+	if (boxed_run_kill_all() != 0)
 		boxed_die_child_errno("kill(-1, SIGKILL)");
 }
 
-static int open_private_dir(const struct boxed_run_slot *slot)
-{
-	int fd = boxed_run_open_private_dir(slot->dir, slot->uid);
-
-	if (fd < 0 && errno == EPERM)
-		boxed_die_child("%s is not the slot's (uid and gid %u; run boxed-setup install)",
-				slot->dir, (unsigned)slot->uid);
-	if (fd < 0)
-		boxed_die_child_errno("open(%s)", slot->dir);
-	/* A runner killed with SIGKILL could not wipe what its run left. */
-	if (boxed_run_wipe_dir(fd) != 0)
-		boxed_die_child_errno("emptying %s", slot->dir);
-	if (fchdir(fd) != 0)
-		boxed_die_child_errno("fchdir(%s)", slot->dir);
-	return fd;
-}
-
-static void set_limit(int resource, const char *name, rlim_t soft, rlim_t hard)
-{
-	struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
-
-	if (setrlimit(resource, &rl) != 0)
-		boxed_die_child_errno("setrlimit(%s, %llu)", name, (unsigned long long)soft);
-}
-
-/* Soft and hard alike, so the target cannot raise them back; NPROC counts
- * every process of the slot uid, which is what contains a fork bomb. */
-static void apply_rlimits(const struct boxed_limits *l)
-{
-	set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0, 0);
-	set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", l->nproc, l->nproc);
-	set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", l->nofile, l->nofile);
-	set_limit(RLIMIT_FSIZE, "RLIMIT_FSIZE", l->fsize, l->fsize);
-	set_limit(RLIMIT_AS, "RLIMIT_AS", l->memory, l->memory);
-	/* SIGXCPU at the limit, SIGKILL a second later if it is caught. */
-	set_limit(RLIMIT_CPU, "RLIMIT_CPU", l->cpu, l->cpu + 1);
-}
-
-static __u64 landlock_fs_rights(int abi)
-{
-	__u64 r = ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1);
-
-	if (abi >= 2)
-		r |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
-		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (abi >= 5)
-		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	return r;
-}
-
-static void landlock_allow(int ruleset, int dirfd, const char *path, __u64 rights)
-{
-	struct landlock_path_beneath_attr pb = {.allowed_access = rights};
-	int fd = dirfd;
-
-	if (fd < 0)
-		fd = open(path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		boxed_die_child_errno("open(%s) for landlock", path);
-	pb.parent_fd = fd;
-	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
-		boxed_die_child_errno("landlock_add_rule(%s)", path);
-	if (fd != dirfd)
-		close(fd);
-}
-
-/* Write only beneath the private directory and into the null devices.
- * Every right of the ABI but reading and executing is handled, so a write
- * right not granted here is denied. Reading and executing are left to the
- * uid's file permissions (BLUEPRINT §2 asks Landlock for write confinement):
- * handling them, with a rule granting them beneath "/", would only add a
- * rule lookup from every file opened up to the root, about 0.1 ms of a
- * Python start, and would still allow everything beneath the root. */
-static void apply_landlock(int abi, int no_network, int private_dir, const char *dir_name)
-{
-	struct boxed_landlock_ruleset_attr attr = {0};
-	__u64 handled =
-	    landlock_fs_rights(abi) & ~(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
-					LANDLOCK_ACCESS_FS_READ_DIR);
-	/* No device nodes and no device ioctls in the private directory. */
-	__u64 private = handled & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-				    LANDLOCK_ACCESS_FS_IOCTL_DEV);
-	__u64 dev_write =
-	    LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
-	static const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full"};
-	int ruleset;
-
-	if (abi <= 0)
-		return;
-	attr.handled_access_fs = handled;
-	if (abi >= 4 && no_network)
-		attr.handled_access_net =
-		    LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-	/* Signals and abstract unix sockets are not files: scope them to the
-	 * run, so it cannot reach the caller or a service listening on an
-	 * abstract name. */
-	if (abi >= 6)
-		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
-	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-	if (ruleset < 0)
-		boxed_die_child_errno("landlock_create_ruleset(ABI %d)", abi);
-	landlock_allow(ruleset, private_dir, dir_name, private);
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
-		landlock_allow(ruleset, -1, devices[i], dev_write);
-	if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
-		boxed_die_child_errno("landlock_restrict_self");
-	close(ruleset);
-}
-
-/* The filter of runner/filter.c, compiled at build time (tools/seccomp-gen).
- * no_new_privs is already set, which is what lets an unprivileged process
- * install it. */
-static void apply_seccomp(int no_network)
-{
-	struct sock_fprog prog = {
-	    .len = no_network ? sizeof(boxed_filter_no_network) / sizeof(struct sock_filter)
-			      : sizeof(boxed_filter_network) / sizeof(struct sock_filter),
-	    .filter =
-		(struct sock_filter *)(no_network ? boxed_filter_no_network : boxed_filter_network),
-	};
-
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-		boxed_die_child_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
-	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
-		boxed_die_child("seccomp filter mode is not active after loading the filter");
-}
-
-static void tell_status(int status_fd, const char *mark, size_t len)
-{
-	if (write(status_fd, mark, len) != (ssize_t)len)
-		boxed_die_child_errno("write(status pipe)");
-}
-
-/* The status protocol of boxed_run_wait_exec(): 'X' says that setup is
- * complete and execve comes next, 'E' and the errno follow if it fails. A
- * child that dies before 'X' failed its setup (the reason is on the run's
- * stderr), so a target that itself exits 125 is never taken for a sandbox
- * failure. */
-__attribute__((noreturn)) static void exec_target(const struct boxed_run_plan *p,
-						  struct boxed_run_env *env, int status_fd)
-{
-	extern char **environ;
-	int err;
-	char mark[1 + sizeof(int)];
-
-	tell_status(status_fd, "X", 1);
-	environ = env->envp;
-	if (p->exec_path)
-		execve(p->exec_path, (char *const *)p->argv, env->envp);
-	else
-		/* execvp() searches the PATH of environ, which is now ours. */
-		execvp(p->argv[0], (char *const *)p->argv);
-	err = errno;
-	mark[0] = 'E';
-	memcpy(mark + 1, &err, sizeof(err));
-	tell_status(status_fd, mark, sizeof(mark));
-	fprintf(stderr, "boxed-run: %s: %s\n", p->exec_path ? p->exec_path : p->argv[0],
-		strerror(err));
-	_exit(err == ENOENT ? BOXED_RUN_EXIT_NOTFOUND : BOXED_RUN_EXIT_NOEXEC);
-}
-
-/* The child: check caps, drop, confine and execve the target, in the order
- * of BLUEPRINT §2. Any failure dies with BOXED_RUN_EXIT_SANDBOX before
- * exec. */
+/* The child: check caps, drop, and start the run's init, in the order of
+ * BLUEPRINT §2 (init and the target do the rest: seal.c, init.c,
+ * confine.c). Any failure dies with BOXED_RUN_EXIT_SANDBOX before the
+ * target runs. */
 __attribute__((noreturn)) static void run_child(const struct boxed_run_plan *p)
 {
+	struct boxed_run_fds fds;
 	struct boxed_run_env env;
 	uid_t u = p->slot->uid;
-	int private_dir, status_fd;
 
-	status_fd = setup_fds(p);
+	setup_fds(p, &fds);
 	raise_effective();
 	assert_expected_caps();
 	build_env(p, &env);
@@ -521,11 +364,8 @@ __attribute__((noreturn)) static void run_child(const struct boxed_run_plan *p)
 	set_no_new_privs();
 	set_pdeathsig(p->supervisor);
 	kill_leftovers();
-	private_dir = open_private_dir(p->slot);
-	apply_rlimits(p->limits);
-	apply_landlock(p->landlock_abi, p->args->no_network, private_dir, p->slot->dir);
-	apply_seccomp(p->args->no_network);
-	exec_target(p, &env, status_fd);
+	boxed_run_start_init(p, &env, &fds);
+	_exit(0);
 }
 
 pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd)
@@ -540,13 +380,6 @@ pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd)
 	if (*pidfd < 0)
 		boxed_die_errno("pidfd_open(%d)", (int)pid);
 	return pid;
-}
-
-int boxed_run_landlock_abi(void)
-{
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-
-	return abi > 0 ? (int)abi : 0;
 }
 
 int boxed_run_caps_prepare(char *err, size_t errlen)

@@ -87,20 +87,63 @@ static void deny_terminal_injection(struct rules *r)
 
 /* A new user namespace is how an unprivileged uid becomes "root"
  * somewhere: it hands out every capability inside it and exposes kernel
- * code (mount, netfilter, ...) that is otherwise root-only. It is also the
- * only namespace such a uid can create: every other CLONE_NEW* needs
- * CAP_SYS_ADMIN over the current user namespace, which the slot uid never
- * has, unless combined with CLONE_NEWUSER in the same call. */
+ * code (mount, netfilter, ...) that is otherwise root-only. The run's own
+ * namespaces are made by boxed before the target starts; the target gets
+ * none of its own, and cannot enter or leave one: every CLONE_NEW* flag of
+ * clone(2) is refused (each needs its own rule: a filter can test a mask
+ * for equality, not for "any bit"), and so are unshare(2) and setns(2) as
+ * a whole. */
 static void deny_namespaces(struct rules *r)
 {
-	deny_if(r, SCMP_SYS(clone), "clone(CLONE_NEWUSER)",
-		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-	deny_if(r, SCMP_SYS(unshare), "unshare(CLONE_NEWUSER)",
-		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} ns[] = {
+	    {CLONE_NEWUSER, "clone(CLONE_NEWUSER)"}, {CLONE_NEWPID, "clone(CLONE_NEWPID)"},
+	    {CLONE_NEWNS, "clone(CLONE_NEWNS)"},     {CLONE_NEWIPC, "clone(CLONE_NEWIPC)"},
+	    {CLONE_NEWNET, "clone(CLONE_NEWNET)"},   {CLONE_NEWUTS, "clone(CLONE_NEWUTS)"},
+	    {CLONE_NEWCGROUP, "clone(CLONE_NEWCGROUP)"},
+	};
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		deny_if(r, SCMP_SYS(clone), ns[i].name,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i].flag, ns[i].flag));
+	DENY(r, unshare);
 	DENY(r, setns);
 	/* clone3 passes its flags in memory, out of a filter's sight: ENOSYS
 	 * makes glibc fall back to clone(), whose flags are checked above. */
 	add(r, ENOSYS, SCMP_SYS(clone3), "clone3", 0, NULL);
+}
+
+/* Pages of a memfd belong to no file system the run's disk limit bounds
+ * and, once unmapped, to no process the memory watchdog measures: a run
+ * could pin gigabytes in them. ENOSYS, as on a kernel without memfd, sends
+ * the code that probes for it to its shm_open() fallback, which lands in the
+ * run's /dev/shm. */
+static void deny_unbounded_memory(struct rules *r)
+{
+	add(r, ENOSYS, SCMP_SYS(memfd_create), "memfd_create", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(memfd_secret), "memfd_secret", 0, NULL);
+}
+
+/* Without an IPC namespace of its own, SysV objects and POSIX message
+ * queues would be the host's: they would outlive the run and could be
+ * shared with other runs of the uid, or opened by other users. */
+static void deny_host_ipc(struct rules *r)
+{
+	DENY(r, shmget);
+	DENY(r, shmat);
+	DENY(r, shmctl);
+	DENY(r, msgget);
+	DENY(r, msgsnd);
+	DENY(r, msgrcv);
+	DENY(r, msgctl);
+	DENY(r, semget);
+	DENY(r, semop);
+	DENY(r, semtimedop);
+	DENY(r, semctl);
+	DENY(r, mq_open);
+	DENY(r, mq_unlink);
 }
 
 /* Unix sockets stay (Python's own machinery uses socketpair); every other
@@ -110,7 +153,7 @@ static void deny_network(struct rules *r)
 	deny_if(r, SCMP_SYS(socket), "socket(!AF_UNIX)", SCMP_A0(SCMP_CMP_NE, AF_UNIX));
 }
 
-scmp_filter_ctx boxed_run_filter_build(int no_network, char *err, size_t errlen)
+scmp_filter_ctx boxed_run_filter_build(int no_network, int sealed, char *err, size_t errlen)
 {
 	struct rules r = {.err = err, .errlen = errlen};
 	int rc;
@@ -135,6 +178,9 @@ scmp_filter_ctx boxed_run_filter_build(int no_network, char *err, size_t errlen)
 	deny_attack_surface(&r);
 	deny_terminal_injection(&r);
 	deny_namespaces(&r);
+	deny_unbounded_memory(&r);
+	if (!sealed)
+		deny_host_ipc(&r);
 	if (no_network)
 		deny_network(&r);
 	if (r.failed) {

@@ -12,8 +12,16 @@
 
 #include <seccomp.h>
 
-/* A new filter context holding every rule, with or without the network
- * rule. Returns NULL with the reason in err. */
-scmp_filter_ctx boxed_run_filter_build(int no_network, char *err, size_t errlen);
+/* A new filter context holding every rule: with or without the network
+ * rule, and for a sealed run (its own IPC namespace) or not. Returns NULL
+ * with the reason in err. */
+scmp_filter_ctx boxed_run_filter_build(int no_network, int sealed, char *err, size_t errlen);
+
+/* The four programs, as tools/seccomp-gen names them in the header. */
+#define BOXED_RUN_FILTER_VARIANTS                                                                  \
+	X(boxed_filter_unsealed_network, 0, 0)                                                     \
+	X(boxed_filter_unsealed_no_network, 1, 0)                                                  \
+	X(boxed_filter_sealed_network, 0, 1)                                                       \
+	X(boxed_filter_sealed_no_network, 1, 1)
 
 #endif

@@ -25,56 +25,166 @@ const char *boxed_run_outcome_name(enum boxed_run_outcome o)
 	return outcome_names[o];
 }
 
-static void degrade(struct boxed_run_hardening *h, const char *why)
+static const char *const reason_names[BOXED_RUN_REASON_COUNT] = {
+    [BOXED_RUN_REASON_NONE] = NULL,
+    [BOXED_RUN_REASON_NOT_IN_GROUP] = "not-in-group",
+    [BOXED_RUN_REASON_NO_CAPABILITIES] = "no-capabilities",
+    [BOXED_RUN_REASON_CONFIG_UNTRUSTED] = "config-untrusted",
+    [BOXED_RUN_REASON_CONFIG_INVALID] = "config-invalid",
+    [BOXED_RUN_REASON_INTERPRETER_UNTRUSTED] = "interpreter-untrusted",
+    [BOXED_RUN_REASON_STATE_BROKEN] = "state-broken",
+    [BOXED_RUN_REASON_SLOTS_BUSY] = "slots-busy",
+    [BOXED_RUN_REASON_SLOT_UNCLEAN] = "slot-unclean",
+    [BOXED_RUN_REASON_UNSEALED] = "unsealed",
+    [BOXED_RUN_REASON_REQUEST_TOO_LARGE] = "request-too-large",
+    [BOXED_RUN_REASON_REQUEST_INVALID] = "request-invalid",
+    [BOXED_RUN_REASON_SETUP_FAILED] = "setup-failed",
+    [BOXED_RUN_REASON_INTERRUPTED] = "interrupted",
+    [BOXED_RUN_REASON_CALLER_GONE] = "caller-gone",
+    [BOXED_RUN_REASON_REPORT_UNWRITABLE] = "report-unwritable",
+    [BOXED_RUN_REASON_INIT_LOST] = "init-lost",
+    [BOXED_RUN_REASON_INTERNAL] = "internal",
+    [BOXED_RUN_REASON_EXCEPTION] = "exception",
+    [BOXED_RUN_REASON_NO_RESULT] = "no-result",
+    [BOXED_RUN_REASON_RESULT_INVALID] = "result-invalid",
+    [BOXED_RUN_REASON_RESULT_TOO_LARGE] = "result-too-large",
+    [BOXED_RUN_REASON_EXIT_STATUS] = "exit-status",
+    [BOXED_RUN_REASON_EXEC_FAILED] = "exec-failed",
+    [BOXED_RUN_REASON_WALL_LIMIT] = "wall-limit",
+    [BOXED_RUN_REASON_CPU_LIMIT] = "cpu-limit",
+    [BOXED_RUN_REASON_MEMORY_LIMIT] = "memory-limit",
+    [BOXED_RUN_REASON_OUTPUT_LIMIT] = "output-limit",
+    [BOXED_RUN_REASON_SIGNAL] = "signal",
+    [BOXED_RUN_REASON_FSIZE_LIMIT] = "fsize-limit",
+};
+
+const char *boxed_run_reason_name(enum boxed_run_reason r)
 {
-	if (h->ndegraded < BOXED_RUN_DEGRADED_MAX)
-		h->degraded[h->ndegraded++] = why;
+	if ((unsigned)r >= BOXED_RUN_REASON_COUNT)
+		return "internal";
+	return reason_names[r];
+}
+
+static void degrade(struct boxed_run_hardening *h, const char *layer, const char *reason,
+		    const char *message)
+{
+	struct boxed_run_degraded *d;
+
+	if (h->ndegraded >= BOXED_RUN_DEGRADED_MAX)
+		return;
+	d = &h->degraded[h->ndegraded++];
+	d->layer = layer;
+	d->reason = reason;
+	snprintf(d->message, sizeof(d->message), "%s", message);
 }
 
 void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardening *h)
 {
 	memset(h, 0, sizeof(*h));
-	/* The child dies rather than exec without these two, so a report
-	 * of a run that happened always has them. */
+	/* The target dies rather than exec without these two, so a report of
+	 * a run that happened always has them. */
 	h->no_new_privs = 1;
 	h->seccomp = 1;
+	h->sealed = 1;
+	h->memory_watchdog = 1;
+	h->namespaces = BOXED_RUN_NS_USER | BOXED_RUN_NS_PID | BOXED_RUN_NS_IPC |
+			BOXED_RUN_NS_MOUNT | (no_network ? BOXED_RUN_NS_NET : 0);
 	h->landlock_abi = abi > 0 ? abi : 0;
 	if (abi <= 0) {
-		degrade(h, "landlock unavailable: writes are confined only by file permissions");
+		degrade(h, "landlock", "kernel",
+			"Landlock unavailable: writes are confined by file permissions and, when "
+			"sealed, by the mount namespace only");
 		return;
 	}
 	if (abi < 2)
-		degrade(h, "landlock ABI < 2: renames and links across directories not confined");
+		degrade(h, "landlock-refer", "kernel",
+			"Landlock ABI < 2: renames and links across directories not confined");
 	if (abi < 3)
-		degrade(h, "landlock ABI < 3: truncation not confined");
+		degrade(h, "landlock-truncate", "kernel",
+			"Landlock ABI < 3: truncation not confined");
 	if (abi < 4 && no_network)
-		degrade(h, "landlock ABI < 4: TCP not denied by landlock (seccomp still denies "
-			   "sockets)");
+		degrade(h, "landlock-net", "kernel",
+			"Landlock ABI < 4: TCP not denied by Landlock (seccomp still denies "
+			"sockets)");
 	if (abi < 5)
-		degrade(h, "landlock ABI < 5: ioctl on devices not confined");
+		degrade(h, "landlock-ioctl", "kernel", "Landlock ABI < 5: ioctl on devices not confined");
 	if (abi < 6)
-		degrade(h, "landlock ABI < 6: signals and abstract unix sockets not scoped (uid "
-			   "isolation still applies)");
+		degrade(h, "landlock-scope", "kernel",
+			"Landlock ABI < 6: signals and abstract unix sockets not scoped (the run's "
+			"namespaces and uid still isolate it)");
 	if (abi > BOXED_RUN_LANDLOCK_ABI_KNOWN)
-		degrade(h, "landlock ABI newer than 7: rights added since are not restricted");
+		degrade(h, "landlock-new", "kernel",
+			"Landlock ABI newer than 7: rights added since are not restricted");
+}
+
+void boxed_run_hardening_unsealed(struct boxed_run_hardening *h, int err, int no_network)
+{
+	char why[120];
+	char msg[sizeof(h->degraded[0].message)];
+
+	h->sealed = 0;
+	h->namespaces = 0;
+	if (err)
+		snprintf(why, sizeof(why), "the kernel refused new namespaces (%s)", strerror(err));
+	else
+		snprintf(why, sizeof(why), "the config turns namespaces off");
+	snprintf(msg, sizeof(msg), "%s: the run shares the host's user namespace", why);
+	degrade(h, "user-namespace", "unsealed", msg);
+	degrade(h, "pid-namespace", "unsealed",
+		"/proc shows the host's processes; the run's init can be signalled by the run, "
+		"and the supervisor stands in for it");
+	degrade(h, "ipc-namespace", "unsealed",
+		"SysV IPC and POSIX message queues are refused by seccomp; the slot uid's IPC "
+		"objects are removed after the run");
+	degrade(h, "mount-namespace", "unsealed",
+		"no private /tmp or /dev/shm (writes go to the run directory only); the disk limit "
+		"is not enforced, only the file size limit");
+	if (no_network)
+		degrade(h, "network-namespace", "unsealed",
+			"no network namespace: seccomp refuses sockets other than AF_UNIX, but "
+			"abstract and pathname unix sockets of the host stay reachable");
+}
+
+void boxed_run_hardening_no_proc(struct boxed_run_hardening *h, int err)
+{
+	char msg[sizeof(h->degraded[0].message)];
+
+	snprintf(msg, sizeof(msg),
+		 "the run's own /proc could not be mounted (%s): /proc shows the host's "
+		 "processes",
+		 strerror(err));
+	degrade(h, "proc", "unsealed", msg);
+}
+
+/* The outcome, with its reason, of one branch of classification. */
+static enum boxed_run_outcome verdict(enum boxed_run_outcome o, enum boxed_run_reason why,
+				      enum boxed_run_reason *reason)
+{
+	*reason = why;
+	return o;
 }
 
 /* Python mode: what the function's result says. */
 static enum boxed_run_outcome classify_result(const struct boxed_run_facts *f, int exit_code,
-					      char *msg, size_t msglen)
+					      enum boxed_run_reason *reason, char *msg,
+					      size_t msglen)
 {
 	const char *what;
 
-	if (f->result_state == BOXED_RUN_RESULT_OK)
-		return BOXED_RUN_OK;
-	if (f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory) {
-		snprintf(msg, msglen, "MemoryError (memory limit %llu bytes)",
-			 (unsigned long long)f->memory_limit);
-		return BOXED_RUN_MEMORY;
-	}
-	if (f->result_state == BOXED_RUN_RESULT_EXCEPTION) {
+	switch (f->result_state) {
+	case BOXED_RUN_RESULT_OK:
+		return verdict(BOXED_RUN_OK, BOXED_RUN_REASON_NONE, reason);
+	case BOXED_RUN_RESULT_EXCEPTION:
+		if (f->result_memory) {
+			snprintf(msg, msglen, "MemoryError (memory limit %llu bytes)",
+				 (unsigned long long)f->memory_limit);
+			return verdict(BOXED_RUN_MEMORY, BOXED_RUN_REASON_MEMORY_LIMIT, reason);
+		}
 		snprintf(msg, msglen, "the function raised an exception");
-		return BOXED_RUN_ERROR;
+		return verdict(BOXED_RUN_ERROR, BOXED_RUN_REASON_EXCEPTION, reason);
+	case BOXED_RUN_RESULT_TOO_LARGE:
+		snprintf(msg, msglen, "the function's result is larger than max_message");
+		return verdict(BOXED_RUN_ERROR, BOXED_RUN_REASON_RESULT_TOO_LARGE, reason);
 	}
 	what = f->result_state == BOXED_RUN_RESULT_BAD ? "a well-formed" : "a";
 	if (exit_code >= 0)
@@ -82,10 +192,14 @@ static enum boxed_run_outcome classify_result(const struct boxed_run_facts *f, i
 			 exit_code, what);
 	else
 		snprintf(msg, msglen, "the function ended without %s result", what);
-	return BOXED_RUN_ERROR;
+	return verdict(BOXED_RUN_ERROR,
+		       f->result_state == BOXED_RUN_RESULT_BAD ? BOXED_RUN_REASON_RESULT_INVALID
+							       : BOXED_RUN_REASON_NO_RESULT,
+		       reason);
 }
 
-static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, int sig, char *msg,
+static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, int sig,
+					      enum boxed_run_reason *reason, char *msg,
 					      size_t msglen)
 {
 	int exit_code = WIFEXITED(f->status) ? WEXITSTATUS(f->status) : -1;
@@ -93,14 +207,14 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 	    f->memory_limit && (uint64_t)f->max_rss_kib * 1024 >= f->memory_limit / 2;
 
 	if (f->python && f->result_state == BOXED_RUN_RESULT_EXCEPTION && f->result_memory)
-		return classify_result(f, exit_code, msg, msglen);
+		return classify_result(f, exit_code, reason, msg, msglen);
 	/* RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard
 	 * one, a second later, to a process that caught the first. */
 	if (sig == SIGXCPU ||
 	    (sig == SIGKILL && f->cpu_limit && f->cpu_time >= (double)f->cpu_limit)) {
 		snprintf(msg, msglen, "CPU time limit of %llu s reached",
 			 (unsigned long long)f->cpu_limit);
-		return BOXED_RUN_TIMEOUT;
+		return verdict(BOXED_RUN_TIMEOUT, BOXED_RUN_REASON_CPU_LIMIT, reason);
 	}
 	/* RLIMIT_AS makes an allocation fail rather than kill: a program then
 	 * aborts, segfaults or exits non-zero (the kernel's OOM killer would
@@ -111,23 +225,25 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 	    rss_near_limit) {
 		snprintf(msg, msglen, "memory limit of %llu bytes reached (max RSS %ld KiB)",
 			 (unsigned long long)f->memory_limit, f->max_rss_kib);
-		return BOXED_RUN_MEMORY;
+		return verdict(BOXED_RUN_MEMORY, BOXED_RUN_REASON_MEMORY_LIMIT, reason);
 	}
 	if (sig) {
 		snprintf(msg, msglen, "killed by signal %d (%s)%s", sig, strsignal(sig),
 			 sig == SIGXFSZ ? ": file size limit reached" : "");
-		return BOXED_RUN_SIGNAL;
+		return verdict(BOXED_RUN_SIGNAL,
+			       sig == SIGXFSZ ? BOXED_RUN_REASON_FSIZE_LIMIT : BOXED_RUN_REASON_SIGNAL,
+			       reason);
 	}
 	if (f->python)
-		return classify_result(f, exit_code, msg, msglen);
+		return classify_result(f, exit_code, reason, msg, msglen);
 	if (exit_code == 0)
-		return BOXED_RUN_OK;
+		return verdict(BOXED_RUN_OK, BOXED_RUN_REASON_NONE, reason);
 	snprintf(msg, msglen, "exited with status %d", exit_code);
-	return BOXED_RUN_ERROR;
+	return verdict(BOXED_RUN_ERROR, BOXED_RUN_REASON_EXIT_STATUS, reason);
 }
 
 enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *exit_code, int *sig,
-					  char *msg, size_t msglen)
+					  enum boxed_run_reason *reason, char *msg, size_t msglen)
 {
 	/* An answered run ended with its result; the interpreter was killed
 	 * after it, which says nothing about the run. */
@@ -138,38 +254,48 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 	msg[0] = '\0';
 	if (f->setup_failed) {
 		snprintf(msg, msglen, "the sandbox could not be set up");
-		return BOXED_RUN_SANDBOX_ERROR;
+		return verdict(BOXED_RUN_SANDBOX_ERROR,
+			       f->setup_reason ? f->setup_reason : BOXED_RUN_REASON_SETUP_FAILED,
+			       reason);
 	}
 	if (f->interrupted) {
 		snprintf(msg, msglen, "boxed-run was stopped by signal %d (%s); the run was killed",
 			 f->interrupted, strsignal(f->interrupted));
-		return BOXED_RUN_SANDBOX_ERROR;
+		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INTERRUPTED, reason);
 	}
-	if (f->cleanup_failed) {
-		snprintf(msg, msglen,
-			 "the slot could not be cleaned: processes of its uid survived, or its "
-			 "private directory could not be emptied");
-		return BOXED_RUN_SANDBOX_ERROR;
+	if (f->caller_gone) {
+		snprintf(msg, msglen, "the process that started boxed-run exited; the run was killed");
+		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_CALLER_GONE, reason);
 	}
 	if (f->exec_errno) {
 		snprintf(msg, msglen, "cannot execute the program: %s", strerror(f->exec_errno));
-		return BOXED_RUN_ERROR;
+		return verdict(BOXED_RUN_ERROR, BOXED_RUN_REASON_EXEC_FAILED, reason);
 	}
 	if (f->output_exceeded) {
 		snprintf(msg, msglen, "output passed its limit; the first bytes are kept");
-		return BOXED_RUN_OUTPUT_LIMIT;
+		return verdict(BOXED_RUN_OUTPUT_LIMIT, BOXED_RUN_REASON_OUTPUT_LIMIT, reason);
 	}
 	if (f->timed_out) {
 		snprintf(msg, msglen, "wall-clock limit reached");
-		return BOXED_RUN_TIMEOUT;
+		return verdict(BOXED_RUN_TIMEOUT, BOXED_RUN_REASON_WALL_LIMIT, reason);
+	}
+	if (f->memory_exceeded) {
+		snprintf(msg, msglen,
+			 "the run used %llu bytes in all, over its memory limit of %llu bytes",
+			 (unsigned long long)f->run_memory, (unsigned long long)f->memory_limit);
+		return verdict(BOXED_RUN_MEMORY, BOXED_RUN_REASON_MEMORY_LIMIT, reason);
 	}
 	if (f->answered)
-		return classify_result(f, -1, msg, msglen);
+		return classify_result(f, -1, reason, msg, msglen);
+	if (f->init_lost) {
+		snprintf(msg, msglen, "the run's init died before it reported the run's end");
+		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INIT_LOST, reason);
+	}
 	if (!f->reaped) {
 		snprintf(msg, msglen, "the target's exit status was lost");
-		return BOXED_RUN_SANDBOX_ERROR;
+		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INTERNAL, reason);
 	}
-	return classify_status(f, *sig, msg, msglen);
+	return classify_status(f, *sig, reason, msg, msglen);
 }
 
 int boxed_run_exit_status(enum boxed_run_outcome o, int exit_code, int sig, int exec_errno)
@@ -209,22 +335,43 @@ static cJSON *limits_json(const struct boxed_run_report *r)
 	cJSON_AddNumberToObject(o, "nofile", (double)r->limits.nofile);
 	cJSON_AddNumberToObject(o, "fsize", (double)r->limits.fsize);
 	cJSON_AddNumberToObject(o, "output", (double)r->limits.output);
+	cJSON_AddNumberToObject(o, "disk", (double)r->limits.disk);
 	cJSON_AddBoolToObject(o, "network", r->network);
 	return o;
 }
 
 static cJSON *hardening_json(const struct boxed_run_hardening *h)
 {
-	cJSON *o = cJSON_CreateObject(), *deg;
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} ns[] = {{BOXED_RUN_NS_USER, "user"},
+		  {BOXED_RUN_NS_PID, "pid"},
+		  {BOXED_RUN_NS_IPC, "ipc"},
+		  {BOXED_RUN_NS_MOUNT, "mount"},
+		  {BOXED_RUN_NS_NET, "net"}};
+	cJSON *o = cJSON_CreateObject(), *list;
 
 	if (!o)
 		return NULL;
 	cJSON_AddBoolToObject(o, "no_new_privs", h->no_new_privs);
 	cJSON_AddBoolToObject(o, "seccomp", h->seccomp);
 	cJSON_AddNumberToObject(o, "landlock_abi", h->landlock_abi);
-	deg = cJSON_AddArrayToObject(o, "degraded");
-	for (unsigned i = 0; deg && i < h->ndegraded; i++)
-		cJSON_AddItemToArray(deg, cJSON_CreateString(h->degraded[i]));
+	cJSON_AddBoolToObject(o, "sealed", h->sealed);
+	list = cJSON_AddArrayToObject(o, "namespaces");
+	for (size_t i = 0; list && i < sizeof(ns) / sizeof(ns[0]); i++)
+		if (h->namespaces & ns[i].bit)
+			cJSON_AddItemToArray(list, cJSON_CreateString(ns[i].name));
+	cJSON_AddBoolToObject(o, "memory_watchdog", h->memory_watchdog);
+	list = cJSON_AddArrayToObject(o, "degraded");
+	for (unsigned i = 0; list && i < h->ndegraded; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "layer", h->degraded[i].layer);
+		cJSON_AddStringToObject(d, "reason", h->degraded[i].reason);
+		cJSON_AddStringToObject(d, "message", h->degraded[i].message);
+		cJSON_AddItemToArray(list, d);
+	}
 	return o;
 }
 
@@ -243,11 +390,16 @@ cJSON *boxed_run_report_json(const struct boxed_run_report *r)
 	if (!o)
 		return NULL;
 	cJSON_AddStringToObject(o, "outcome", boxed_run_outcome_name(r->outcome));
+	if (boxed_run_reason_name(r->reason))
+		cJSON_AddStringToObject(o, "reason", boxed_run_reason_name(r->reason));
+	else
+		cJSON_AddNullToObject(o, "reason");
 	add_nullable_int(o, "exit_code", r->exit_code >= 0, r->exit_code);
 	add_nullable_int(o, "signal", r->signal > 0, r->signal);
 	cJSON_AddNumberToObject(o, "wall_time", r->wall_time);
 	cJSON_AddNumberToObject(o, "cpu_time", r->cpu_time);
 	cJSON_AddNumberToObject(o, "max_rss_kib", (double)r->max_rss_kib);
+	add_nullable_int(o, "run_memory", r->run_memory > 0, (double)r->run_memory);
 	cJSON_AddNumberToObject(o, "supervisor_max_rss_kib", (double)r->supervisor_max_rss_kib);
 	add_nullable_int(o, "slot_uid", r->have_slot, r->slot_uid);
 	if (r->message[0]) {
@@ -367,35 +519,24 @@ char *boxed_run_utf8_sanitize(const char *s, size_t len)
 	return out;
 }
 
-static int is_string_member(const cJSON *o, const char *key)
+char *boxed_run_frame_response(const cJSON *doc, size_t *len)
 {
-	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, key));
-}
+	char *body = cJSON_PrintUnformatted(doc), *framed;
+	size_t body_len;
+	int head;
 
-int boxed_run_result_check(const cJSON *result, int *memory)
-{
-	const cJSON *ok, *exc;
-
-	*memory = 0;
-	if (!cJSON_IsObject(result))
-		return BOXED_RUN_RESULT_BAD;
-	ok = cJSON_GetObjectItemCaseSensitive(result, "ok");
-	if (cJSON_IsTrue(ok)) {
-		const cJSON *payload = cJSON_GetObjectItemCaseSensitive(result, "payload");
-
-		if (cJSON_GetObjectItemCaseSensitive(result, "value"))
-			return BOXED_RUN_RESULT_OK;
-		return cJSON_IsString(payload) ? BOXED_RUN_RESULT_OK : BOXED_RUN_RESULT_BAD;
+	if (!body)
+		return NULL;
+	body_len = strlen(body);
+	head = snprintf(NULL, 0, "boxed-response %zu\n", body_len);
+	framed = head > 0 ? malloc((size_t)head + body_len + 1) : NULL;
+	if (framed) {
+		snprintf(framed, (size_t)head + 1, "boxed-response %zu\n", body_len);
+		memcpy(framed + head, body, body_len + 1);
+		*len = (size_t)head + body_len;
 	}
-	if (!cJSON_IsFalse(ok))
-		return BOXED_RUN_RESULT_BAD;
-	exc = cJSON_GetObjectItemCaseSensitive(result, "exception");
-	if (!cJSON_IsObject(exc) || !is_string_member(exc, "type") ||
-	    !is_string_member(exc, "message"))
-		return BOXED_RUN_RESULT_BAD;
-	*memory =
-	    strcmp(cJSON_GetObjectItemCaseSensitive(exc, "type")->valuestring, "MemoryError") == 0;
-	return BOXED_RUN_RESULT_EXCEPTION;
+	free(body);
+	return framed;
 }
 
 void boxed_run_log_line(char *buf, size_t len, uid_t caller, const struct boxed_run_report *r,
@@ -414,11 +555,16 @@ void boxed_run_log_line(char *buf, size_t len, uid_t caller, const struct boxed_
 	if (target && target[i])
 		memcpy(safe + i, "...", 3), i += 3;
 	safe[i] = '\0';
+	const char *reason = boxed_run_reason_name(r->reason);
+
 	if (r->have_slot)
-		snprintf(buf, len, "caller=%u slot_uid=%u target=%s outcome=%s duration=%.3f",
+		snprintf(buf, len,
+			 "caller=%u slot_uid=%u target=%s outcome=%s reason=%s duration=%.3f",
 			 (unsigned)caller, (unsigned)r->slot_uid, safe,
-			 boxed_run_outcome_name(r->outcome), r->wall_time);
+			 boxed_run_outcome_name(r->outcome), reason ? reason : "-", r->wall_time);
 	else
-		snprintf(buf, len, "caller=%u slot_uid=none target=%s outcome=%s duration=%.3f",
-			 (unsigned)caller, safe, boxed_run_outcome_name(r->outcome), r->wall_time);
+		snprintf(buf, len,
+			 "caller=%u slot_uid=none target=%s outcome=%s reason=%s duration=%.3f",
+			 (unsigned)caller, safe, boxed_run_outcome_name(r->outcome),
+			 reason ? reason : "-", r->wall_time);
 }

@@ -1,8 +1,25 @@
 /* boxed-run's internal interfaces. main.c only glues these together.
  *
  * Pure logic (argument parsing and clamping, the environment allow-list,
- * slot choice, outcome classification, report building) lives apart from the
- * code that calls the kernel, so that it can be unit-tested.
+ * slot choice, outcome classification, report building, the events of the
+ * run's init, memory accounting) lives apart from the code that calls the
+ * kernel, so that it can be unit-tested.
+ *
+ * The processes of a run, from the caller down:
+ *
+ *   supervisor   boxed-run itself: the caller's uid, cap_setuid,cap_setgid
+ *                permitted. Talks to the caller, reports, cleans up.
+ *   child        its fork: drops to the slot uid for good (drop.c), then
+ *                clones the run's init and is done.
+ *   init         the first process of the run's own user, PID, IPC, mount
+ *                (and network) namespaces, boxed's code (seal.c, init.c):
+ *                mounts the run's private /proc and tmpfs, enforces the wall
+ *                clock and the run-wide memory bound, reaps, reports.
+ *   target       init's child: confines itself (confine.c) and execs the
+ *                program, or the pinned interpreter in Python mode.
+ *
+ * Where the host refuses the namespaces, init is a plain process of the
+ * slot uid and every missing layer is named in the report (BLUEPRINT §2a).
  */
 #ifndef BOXED_RUN_H
 #define BOXED_RUN_H
@@ -12,6 +29,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -41,6 +59,7 @@ enum {
 	BOXED_RUN_SET_NOFILE = 1 << 4,
 	BOXED_RUN_SET_FSIZE = 1 << 5,
 	BOXED_RUN_SET_OUTPUT = 1 << 6,
+	BOXED_RUN_SET_DISK = 1 << 7,
 };
 
 struct boxed_run_args {
@@ -137,20 +156,23 @@ int boxed_run_slot_pick(unsigned count, unsigned start, int (*try_one)(unsigned 
 			void *ctx);
 
 /* A locked slot: the lock fd stays open (and flock()ed) until the runner
- * exits, so the kernel releases the slot even when the runner is killed. */
+ * exits, so the kernel releases the slot even when the runner is killed.
+ * dir is STATEDIR/slots/N (root:U 0710), home its run directory (U:U
+ * 0700), the run's HOME, TMPDIR and working directory. */
 struct boxed_run_slot {
 	unsigned index;
 	uid_t uid; /* also the gid */
 	int lock_fd;
 	char dir[4096];
+	char home[4096];
 };
 
 /* Lock a free slot of cfg under statedir, waiting up to wait_secs (0: do
- * not wait) with a bounded retry. Returns 0, or -1 with the reason in err
- * (every slot busy, or the state directory is broken). */
-__attribute__((warn_unused_result)) int
-boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir, double wait_secs,
-		       struct boxed_run_slot *slot, char *err, size_t errlen);
+ * not wait) with a bounded retry. Returns BOXED_RUN_REASON_NONE, or the
+ * code (slots-busy, not-in-group, state-broken) with the message in err. */
+enum boxed_run_reason boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir,
+					     double wait_secs, struct boxed_run_slot *slot,
+					     char *err, size_t errlen);
 
 enum boxed_run_outcome {
 	BOXED_RUN_OK,
@@ -165,35 +187,115 @@ enum boxed_run_outcome {
 /* The protocol name of an outcome ("ok", "output-limit", ...). */
 const char *boxed_run_outcome_name(enum boxed_run_outcome o);
 
-/* The hardening that the child applied. */
-#define BOXED_RUN_DEGRADED_MAX 6
+/* Why a run did not end "ok": a stable code beside the human message, so
+ * that a client maps codes, never text (docs/protocol.md lists them). The
+ * comment names the outcome each belongs to. */
+enum boxed_run_reason {
+	BOXED_RUN_REASON_NONE, /* ok */
+	/* sandbox-error */
+	BOXED_RUN_REASON_NOT_IN_GROUP,
+	BOXED_RUN_REASON_NO_CAPABILITIES,
+	BOXED_RUN_REASON_CONFIG_UNTRUSTED,
+	BOXED_RUN_REASON_CONFIG_INVALID,
+	BOXED_RUN_REASON_INTERPRETER_UNTRUSTED,
+	BOXED_RUN_REASON_STATE_BROKEN,
+	BOXED_RUN_REASON_SLOTS_BUSY,
+	BOXED_RUN_REASON_SLOT_UNCLEAN,
+	BOXED_RUN_REASON_UNSEALED,
+	BOXED_RUN_REASON_REQUEST_TOO_LARGE,
+	BOXED_RUN_REASON_REQUEST_INVALID,
+	BOXED_RUN_REASON_SETUP_FAILED,
+	BOXED_RUN_REASON_INTERRUPTED,
+	BOXED_RUN_REASON_CALLER_GONE,
+	BOXED_RUN_REASON_REPORT_UNWRITABLE,
+	BOXED_RUN_REASON_INIT_LOST,
+	BOXED_RUN_REASON_INTERNAL,
+	/* error */
+	BOXED_RUN_REASON_EXCEPTION,
+	BOXED_RUN_REASON_NO_RESULT,
+	BOXED_RUN_REASON_RESULT_INVALID,
+	BOXED_RUN_REASON_RESULT_TOO_LARGE,
+	BOXED_RUN_REASON_EXIT_STATUS,
+	BOXED_RUN_REASON_EXEC_FAILED,
+	/* timeout */
+	BOXED_RUN_REASON_WALL_LIMIT,
+	BOXED_RUN_REASON_CPU_LIMIT,
+	/* memory */
+	BOXED_RUN_REASON_MEMORY_LIMIT,
+	/* output-limit */
+	BOXED_RUN_REASON_OUTPUT_LIMIT,
+	/* signal */
+	BOXED_RUN_REASON_SIGNAL,
+	BOXED_RUN_REASON_FSIZE_LIMIT,
+	BOXED_RUN_REASON_COUNT
+};
+
+/* The protocol code of a reason ("slots-busy", ...); NULL for NONE. */
+const char *boxed_run_reason_name(enum boxed_run_reason r);
+
+/* The namespaces of a sealed run (bits of boxed_run_hardening.namespaces). */
+enum {
+	BOXED_RUN_NS_USER = 1 << 0,
+	BOXED_RUN_NS_PID = 1 << 1,
+	BOXED_RUN_NS_IPC = 1 << 2,
+	BOXED_RUN_NS_MOUNT = 1 << 3,
+	BOXED_RUN_NS_NET = 1 << 4,
+};
+
+/* The clone(2) flags of the namespaces in mask (BOXED_RUN_NS_*). */
+int boxed_run_ns_clone_flags(unsigned mask);
+
+/* The hardening that a run had, and each layer it went without: its name,
+ * a code ("unsealed": the namespaces were refused or turned off; "kernel":
+ * this kernel lacks the feature) and a sentence. */
+#define BOXED_RUN_DEGRADED_MAX 20
+struct boxed_run_degraded {
+	const char *layer;
+	const char *reason;
+	char message[200];
+};
 struct boxed_run_hardening {
 	int no_new_privs;
 	int seccomp;
 	int landlock_abi; /* 0: no Landlock */
+	int sealed;	  /* the run had its own namespaces */
+	unsigned namespaces;
+	int memory_watchdog; /* init bounds the run's memory as a whole */
 	unsigned ndegraded;
-	const char *degraded[BOXED_RUN_DEGRADED_MAX];
+	struct boxed_run_degraded degraded[BOXED_RUN_DEGRADED_MAX];
 };
 
 /* The newest Landlock ABI whose access rights boxed-run knows and handles. */
 #define BOXED_RUN_LANDLOCK_ABI_KNOWN 7
 
-/* Fill h for a kernel whose Landlock ABI is abi (0 or less: none): what a
- * run will have, and in h->degraded what it lacks, each as a sentence. */
+/* Fill h for a sealed run on a kernel whose Landlock ABI is abi (0 or
+ * less: none): what the run will have, and in h->degraded what the kernel
+ * lacks. */
 void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardening *h);
+
+/* The run could not be sealed (err: the errno of clone(2); 0: namespaces
+ * are turned off in the config): name every layer it goes without. */
+void boxed_run_hardening_unsealed(struct boxed_run_hardening *h, int err, int no_network);
+
+/* The sealed run could not mount its own /proc (err: the errno). */
+void boxed_run_hardening_no_proc(struct boxed_run_hardening *h, int err);
 
 /* What the supervisor saw, the input of classification. */
 struct boxed_run_facts {
-	int setup_failed;    /* the child died before exec (message in stderr) */
-	int exec_errno;	     /* execve failed with this errno, 0: it ran */
-	int timed_out;	     /* the wall clock ran out and we killed it */
-	int output_exceeded; /* stdout or stderr passed its bound */
-	int cleanup_failed;  /* processes of the slot uid could not be killed */
-	int interrupted;     /* the supervisor was stopped by this signal */
-	int status;	     /* wait status of the target */
-	int reaped;	     /* status is valid */
-	long max_rss_kib;    /* of the target and its waited-for children */
+	int setup_failed; /* the child died before exec (message in stderr) */
+	enum boxed_run_reason setup_reason; /* its code, when more precise than setup-failed */
+	int exec_errno;			    /* execve failed with this errno, 0: it ran */
+	int timed_out;			    /* the wall clock ran out and the run was killed */
+	int memory_exceeded;		    /* the run as a whole passed its memory limit */
+	int output_exceeded;		    /* stdout or stderr passed its bound */
+	int init_lost;			    /* the run's init died without reporting */
+	int interrupted;		    /* the supervisor was stopped by this signal */
+	int caller_gone;		    /* the caller exited during the run */
+	int status;			    /* wait status of the target */
+	int reaped;			    /* status is valid */
+	long max_rss_kib;		    /* of the target and its waited-for children */
 	double cpu_time;
+	uint64_t run_memory; /* the run's peak as init's watchdog measured it */
 	uint64_t memory_limit;
 	uint64_t cpu_limit;
 	int answered;	   /* python mode: ended by the child's stop after its result */
@@ -205,26 +307,30 @@ struct boxed_run_facts {
 enum {
 	BOXED_RUN_RESULT_NONE,	    /* no result at all */
 	BOXED_RUN_RESULT_BAD,	    /* something, but not a well-formed result */
+	BOXED_RUN_RESULT_TOO_LARGE, /* more than max_message */
 	BOXED_RUN_RESULT_OK,	    /* {"ok": true, ...} */
 	BOXED_RUN_RESULT_EXCEPTION, /* {"ok": false, "exception": {...}} */
 };
 
 /* Classify a run. Sets *exit_code (-1: none) and *sig (0: none) from the
- * wait status, and writes an explanation for anything but ok into msg.
- * Order: sandbox error, output limit, timeout, memory, signal, error. */
+ * wait status, *reason to the code of anything but ok, and writes an
+ * explanation into msg. Order: sandbox error, output limit, timeout,
+ * memory, signal, error. */
 enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *exit_code, int *sig,
-					  char *msg, size_t msglen);
+					  enum boxed_run_reason *reason, char *msg, size_t msglen);
 
 /* The exit status of boxed-run for an outcome in program mode. */
 int boxed_run_exit_status(enum boxed_run_outcome o, int exit_code, int sig, int exec_errno);
 
 struct boxed_run_report {
 	enum boxed_run_outcome outcome;
+	enum boxed_run_reason reason;
 	int exit_code; /* -1: none */
 	int signal;    /* 0: none */
 	double wall_time;
 	double cpu_time;
 	long max_rss_kib;
+	uint64_t run_memory; /* bytes; 0: not measured */
 	long supervisor_max_rss_kib;
 	int have_slot;
 	uid_t slot_uid;
@@ -257,20 +363,129 @@ cJSON *boxed_run_response_json(cJSON *result, const struct boxed_run_capture *ou
  * U+FFFD. Returns NULL on allocation failure. */
 char *boxed_run_utf8_sanitize(const char *s, size_t len);
 
-/* Check that result is one of the result shapes of docs/protocol.md.
- * Returns BOXED_RUN_RESULT_OK, _EXCEPTION or _BAD; *memory is set when the
+/* Check that result is one of the result shapes of docs/protocol.md, with
+ * no member besides theirs and a flat exception. Returns
+ * BOXED_RUN_RESULT_OK, _EXCEPTION or _BAD; *memory is set when the
  * exception is a MemoryError. */
 int boxed_run_result_check(const cJSON *result, int *memory);
+
+/* The Python-mode response as the caller reads it: the header line
+ * "boxed-response LENGTH\n", then LENGTH bytes of doc, unformatted. No
+ * content can end it early. Returns a malloc'd buffer and its length in
+ * *len, or NULL on allocation failure. */
+char *boxed_run_frame_response(const cJSON *doc, size_t *len);
 
 /* The syslog line of a run, with the target's control characters replaced
  * and its length bounded. */
 void boxed_run_log_line(char *buf, size_t len, uid_t caller, const struct boxed_run_report *r,
 			const char *target);
 
-/* Everything the child needs, prepared by the supervisor before fork. */
+/* Python mode: read the request from fd (at most max bytes), check that it
+ * is exactly one JSON object with no key twice, and take its "timeout" and
+ * "target". Returns the text to deliver (malloc'd), or NULL with the code
+ * in *reason (request-too-large, request-invalid) and the message in err. */
+char *boxed_run_python_request(int fd, size_t max, size_t *len, double *timeout, char *target,
+			       size_t target_len, enum boxed_run_reason *reason, char *err,
+			       size_t errlen);
+
+/* Python mode: check the child's whole result text. Returns the parsed
+ * tree (the runner's own, to print from) when it is well-formed (*state OK
+ * or EXCEPTION), else NULL (*state NONE, BAD with the reason in why, or
+ * TOO_LARGE). */
+cJSON *boxed_run_python_result(const struct boxed_run_capture *raw, int *state, int *memory,
+			       char *why, size_t whylen);
+
+/* Python mode: take the timeout of the request into account. Returns the
+ * lower of limit and the request's timeout when that is a positive number. */
+double boxed_run_python_timeout(double limit, double requested);
+
+/* --- The events of a run: child, init and target to the supervisor ---
+ *
+ * One pipe carries fixed-size records, each written with one write(2) of
+ * less than PIPE_BUF, so records from several writers never interleave. */
+enum boxed_run_event_kind {
+	BOXED_RUN_EVENT_UNSEALED = 1, /* child: value errno of clone (0: turned off) */
+	BOXED_RUN_EVENT_INIT,	      /* init is up: value its pid as the supervisor sees it */
+	BOXED_RUN_EVENT_NO_PROC,      /* init: value errno of mounting /proc */
+	BOXED_RUN_EVENT_UNCLEAN,      /* init, unsealed: the slot cannot be cleaned (errno) */
+	BOXED_RUN_EVENT_EXEC,	      /* target: setup done, execve comes next */
+	BOXED_RUN_EVENT_EXEC_FAILED,  /* target: value errno of execve */
+	BOXED_RUN_EVENT_ANSWERED,     /* init: the target stopped after its request */
+	BOXED_RUN_EVENT_ENDED,	      /* init: the run is over, nothing of it is left */
+};
+
+/* Why init ended the run (value of BOXED_RUN_EVENT_ENDED). */
+enum boxed_run_end {
+	BOXED_RUN_END_EXITED,	/* the target ended: status is its wait status */
+	BOXED_RUN_END_ANSWERED, /* the target stopped after its result, then was killed */
+	BOXED_RUN_END_WALL,	/* the wall clock ran out */
+	BOXED_RUN_END_MEMORY,	/* the run as a whole passed its memory limit */
+};
+
+struct boxed_run_event {
+	int32_t kind;  /* BOXED_RUN_EVENT_* */
+	int32_t value; /* pid, errno or BOXED_RUN_END_* */
+	int32_t status; /* ENDED: the target's wait status, -1 if never reaped */
+	int32_t left;	/* ENDED: processes still alive when init gave up waiting */
+	double cpu;	/* ANSWERED, ENDED: CPU seconds */
+	int64_t rss_kib;    /* ANSWERED, ENDED: peak resident set */
+	int64_t run_memory; /* ENDED: the watchdog's highest total, bytes */
+};
+
+/* Messages of the supervisor to init on the control pipe, fixed-size as
+ * the events are. Its end of file says that the supervisor is gone. */
+enum {
+	BOXED_RUN_CONTROL_START = 1, /* unsealed: the child is reaped, start the target */
+	BOXED_RUN_CONTROL_CLOCK,     /* Python mode: the request is being delivered,
+					start the wall clock of seconds */
+};
+struct boxed_run_control {
+	int32_t kind;
+	int32_t pad;
+	double seconds;
+};
+
+/* --- Memory accounting, for init's run-wide watchdog (pure parsers) ---
+ *
+ * The run's memory is what it can pin in RAM: anonymous and shared memory
+ * mapped by its processes, and SysV shared memory no process maps. Pages
+ * of its tmpfs count against the disk limit instead; memfd is refused. */
+
+/* RssAnon plus RssShmem of a /proc/PID/status text, in bytes (0 if
+ * absent: a zombie or a kernel thread). */
+uint64_t boxed_run_status_resident(const char *text);
+
+/* The hexadecimal mask "name" (SigIgn, CapAmb, ...) of a /proc/PID/status
+ * text into *out. Returns 0, or -1 when it is absent or not a number. */
+int boxed_run_status_hex(const char *text, const char *name, uint64_t *out);
+
+/* The same, read from this process's own /proc/self/status. Returns 0, or
+ * -1 with errno set (or EINVAL when the field is missing). */
+int boxed_run_self_status_mask(const char *name, uint64_t *out);
+
+/* Uid (real) of a /proc/PID/status text, (uid_t)-1 if absent. */
+uid_t boxed_run_status_uid(const char *text);
+
+/* Pss_Anon plus Pss_Shmem of a /proc/PID/smaps_rollup text, in bytes. */
+uint64_t boxed_run_smaps_proportional(const char *text);
+
+/* The SysV memory of one line of /proc/sysvipc/shm (kind 0: a segment
+ * that no process attaches, its rss + swap), msg (1: the bytes queued) or
+ * sem (2: 64 bytes a semaphore), in bytes; 0 for the header line. */
+uint64_t boxed_run_sysvipc_line(int kind, const char *line);
+
+/* The id and owner uid of the object on one line of /proc/sysvipc/shm
+ * (kind 0), msg (1) or sem (2). Returns 0, or -1 for the header line. */
+int boxed_run_sysvipc_owner(int kind, const char *line, int *id, uid_t *uid);
+
+/* --- Process setup (system) --- */
+
+/* Everything the child, init and the target need, prepared by the
+ * supervisor before fork. */
 struct boxed_run_plan {
 	const struct boxed_run_args *args;
 	const struct boxed_limits *limits;
+	const struct boxed_config *cfg;
 	const struct boxed_run_slot *slot;
 	const char *const *argv; /* what to execve */
 	const char *exec_path;	 /* python mode: the interpreter */
@@ -279,15 +494,57 @@ struct boxed_run_plan {
 	gid_t caller_gid;
 	pid_t supervisor;
 	int landlock_abi;
-	int status_fd; /* CLOEXEC; see boxed_run_wait_exec() */
+	int event_fd;	/* write end of the event pipe, CLOEXEC */
+	int control_fd; /* read end of the control pipe, CLOEXEC */
 	int stdout_fd, stderr_fd;
 	int request_fd, result_fd; /* python mode, else -1 */
 };
 
-/* Fork the child that drops, confines and execs the target (drop.c).
- * Returns its pid, with a pidfd for it in *pidfd. Dies if the child cannot
- * be started. */
+/* Fork the child that drops, seals and starts the run (drop.c). Returns
+ * its pid, with a pidfd for it in *pidfd. Dies if it cannot be started. */
 pid_t boxed_run_spawn(const struct boxed_run_plan *plan, int *pidfd);
+
+/* The fds of the run, as the child arranges them for init and the target:
+ * 0 /dev/null, 1 and 2 the output pipes, 3 and 4 the request and result in
+ * Python mode; the event and control pipes above, close-on-exec. */
+struct boxed_run_fds {
+	int event;
+	int control;
+};
+
+/* In the child, dropped for good: clone the run's init, in new namespaces
+ * unless they are refused or turned off (seal.c). Returns only when init
+ * has ended (the child is then done). */
+void boxed_run_start_init(const struct boxed_run_plan *p, const struct boxed_run_env *env,
+			  const struct boxed_run_fds *fds);
+
+/* The run's init (init.c), entered by the clone of start_init: seal when
+ * sealed (maps, mounts, capabilities dropped), start the target, watch the
+ * run to its end, report it on the event pipe. Never returns. */
+struct boxed_run_init_ctx {
+	const struct boxed_run_plan *plan;
+	const struct boxed_run_env *env;
+	struct boxed_run_fds fds;
+	int sealed;
+	pid_t host_pid; /* init's pid in the supervisor's namespace (CLONE_PARENT_SETTID) */
+};
+__attribute__((noreturn)) void boxed_run_init_main(struct boxed_run_init_ctx *ctx);
+
+/* In init, sealed: map the slot uid and gid alone into the new user
+ * namespace, then mount the run's /proc, its tmpfs (run directory, /tmp,
+ * /dev/shm) and, without network, cover the host's socket paths (seal.c).
+ * Returns 0, or the errno of mounting /proc when only that failed. Dies on
+ * any other failure. */
+int boxed_run_seal_filesystem(const struct boxed_run_plan *p);
+
+/* In the target, last: limits, Landlock, seccomp, then execve (confine.c).
+ * Never returns. */
+__attribute__((noreturn)) void boxed_run_confine_and_exec(const struct boxed_run_plan *p,
+							  const struct boxed_run_env *env,
+							  int sealed, int event_fd);
+
+/* Write one event; dies (as a child) if the pipe refuses it. */
+void boxed_run_send_event(int fd, const struct boxed_run_event *ev);
 
 /* Check that the process holds exactly cap_setuid and cap_setgid in its
  * permitted set, nothing inheritable or ambient, no no_new_privs. When the
@@ -302,64 +559,82 @@ __attribute__((warn_unused_result)) int boxed_run_caps_raise(void);
 __attribute__((warn_unused_result)) int boxed_run_caps_lower(void);
 
 /* Set the supervisor's effective uid (and so its filesystem uid) to the
- * slot's, keeping its real and saved uid. The parent-death signal is sent
- * with the credentials of the dying parent and must pass the usual kill()
- * permission check, which a supervisor running as the caller fails against
- * the slot uid: without this, PR_SET_PDEATHSIG would never reach the run.
- * The run still cannot signal or ptrace the supervisor (its real and saved
- * uid are the caller's, and it is not dumpable). Dies on failure. */
+ * slot's, keeping its real and saved uid. A signal is sent with the
+ * credentials of its sender and must pass the usual kill() permission
+ * check, which a supervisor running as the caller fails against the slot
+ * uid: without this, neither init's parent-death signal nor the
+ * supervisor's SIGKILL through a pidfd would reach the run. The run still
+ * cannot signal or ptrace the supervisor (its real and saved uid are the
+ * caller's, and it is not dumpable). Dies on failure. */
 void boxed_run_supervisor_take_euid(uid_t slot_uid);
 
 /* The kernel's Landlock ABI version, 0 when Landlock is unavailable. */
 int boxed_run_landlock_abi(void);
 
+/* Drop the calling process fully to the slot uid: groups, gid, uid and all
+ * capabilities, read back and tried to regain. Dies on any failure. */
+void boxed_run_become_slot(uid_t uid, uid_t caller_uid, gid_t caller_gid);
+
+/* --- Supervision (system) --- */
+
+/* The whole of boxed-run: parse argv, walk the run's lifecycle
+ * (lifecycle.c), exit with the status of its outcome. */
+__attribute__((noreturn)) void boxed_run_main(int argc, char **argv);
+
 /* A supervised run. */
 struct boxed_run_super {
-	pid_t pid;
-	int pidfd;
+	pid_t child, init;
+	int child_pidfd, init_pidfd; /* -1 when gone */
+	int event_fd, control_fd;    /* -1 when closed */
 	int out_fd, err_fd, result_fd, request_fd; /* -1 when closed */
-	int sig_fd;	    /* signalfd of SIGINT, SIGTERM, SIGHUP (stop) and SIGCHLD (wake) */
-	int relay;	    /* program mode without --json */
-	int stop_at_answer; /* python mode: return once answered */
+	int sig_fd;	 /* signalfd of SIGINT, SIGTERM, SIGHUP */
+	int caller_fd;	 /* pidfd of the process that started us, -1: none */
+	int relay;	 /* program mode without --json */
 	struct boxed_run_capture out, err, result;
 	size_t out_seen, err_seen; /* bytes read, kept or not */
 	size_t output_limit, result_limit;
 	const char *request;
 	size_t request_len, request_off;
-	double timeout;
-	struct timespec start, end;
-	int timed_out, output_exceeded, exited;
-	int answered;	   /* python mode: the child stopped itself after its request */
-	int child_changed; /* a SIGCHLD came since the last look */
-	int interrupted;   /* signal number that stopped the supervisor, 0: none */
-	int status;
-	int reaped;
-	double cpu_time;  /* of the target: from wait4, or sampled when answered */
-	long max_rss_kib; /* likewise */
+	double timeout;		    /* the run's wall clock, enforced by init */
+	struct timespec start, end; /* of the run: spawn, or delivery in Python mode */
+	int clock_started;	    /* init has been told to start the clock */
+	int sealed;		    /* the child reported no UNSEALED */
+	int unsealed_errno;	    /* its errno, 0 when turned off by config */
+	int no_proc_errno;	    /* a sealed run without its own /proc */
+	int unclean_errno;	    /* an unsealed slot that could not be cleaned */
+	int started;		    /* the target reached execve */
+	int exec_errno;
+	struct boxed_run_event answered, ended; /* kind 0 until received */
+	int timed_out;	      /* the supervisor's own bound ran out (init did not) */
+	int output_exceeded;
+	int interrupted; /* signal number that stopped the supervisor, 0: none */
+	int caller_gone;
+	int init_status; /* wait status of init, once reaped */
 };
 
-/* Read the child's status pipe to EOF (its write end closes at exec or at
- * the child's death): "X" when setup completed and execve succeeded, "XE"
- * and an errno when execve failed, anything else when setup failed. A
- * child that has not got that far within seconds is killed (pidfd), and
- * its setup failed. Returns 0 when the target runs, 1 when setup failed
- * (the reason is on the run's stderr), 2 when execve failed (*exec_errno
- * set). */
-int boxed_run_wait_exec(const struct boxed_run_super *s, int status_fd, double seconds,
-			int *exec_errno);
+/* Follow the run's setup through its events until the target has reached
+ * execve, or setup has failed, or seconds have passed (the run is then
+ * killed). Returns 0 when the target runs, 1 when setup failed (the reason
+ * is on the run's stderr, or in s->unsealed_errno under require_sealed),
+ * 2 when execve failed (s->exec_errno). */
+int boxed_run_wait_started(struct boxed_run_super *s, double seconds);
 
-/* Watch the child until it exits, the wall clock runs out, an output bound
- * is passed or the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP);
- * with stop_at_answer also until the child, its request delivered, stops
- * itself (s->answered), as the bootstrap does after its result. Relays or
- * captures output, delivers the request and collects the result. Dies only
- * on a failure of poll itself. */
+/* Read the events that are in the event pipe now (it may be blocking or
+ * not). Returns 0, or -1 at its end (every writer gone). */
+int boxed_run_read_events(struct boxed_run_super *s);
+
+/* Python mode: the request is about to be delivered; tell init to start the
+ * run's wall clock. */
+void boxed_run_start_clock(struct boxed_run_super *s);
+
+/* Watch the run until init reports its end (or, in Python mode, the
+ * target's stop after its result), init dies, an output bound is passed,
+ * the supervisor is told to stop (SIGINT, SIGTERM, SIGHUP) or the caller
+ * exits. Relays or captures output, delivers the request and collects the
+ * result. Init keeps the wall clock; the supervisor's own bound, a little
+ * later, stands in should init be stopped or killed (an unsealed run can
+ * do both). Dies only on a failure of poll itself. */
 void boxed_run_supervise(struct boxed_run_super *s);
-
-/* Python mode, s->answered: read the CPU time and peak RSS of the stopped
- * child, which has not been reaped, into s. Returns 0, or -1 when it is
- * already gone (it is then reaped as usual). */
-int boxed_run_sample_child(struct boxed_run_super *s);
 
 /* Send SIGKILL to the process of pidfd (pid: for the message). Dies if that
  * fails for any reason but the process being gone. */
@@ -375,16 +650,19 @@ int boxed_run_await_pidfd(int pidfd, double seconds);
  * exec'd us (a shell, setpriv, a benchmark harness). */
 long boxed_run_peak_rss_kib(pid_t pid);
 
-/* Make sure no process of the run survives (reaping every child of the
- * supervisor, and when any is left, killing them from a short-lived child
- * that drops fully to the slot uid), record the target's status in s, then
- * wipe the slot's private directory. Returns 0, or -1 when the slot could
- * not be cleaned. */
+/* End the run for good. Sealed: once init has reported that it reaped
+ * every process of the run, nothing of the run is left, and init's own
+ * exit (the namespaces' teardown, most of a millisecond) is not waited
+ * for; else init is killed, and with it every process of the namespace.
+ * Unsealed: also kill every process of the slot uid from a short-lived
+ * child that drops fully to it, remove the IPC objects it owns, and wipe
+ * the run directory. Returns 0, or -1 when the slot could not be
+ * cleaned. */
 __attribute__((warn_unused_result)) int boxed_run_cleanup(struct boxed_run_super *s,
 							  const struct boxed_run_slot *slot);
 
-/* Drain what is left in the output and result pipes after every writer
- * has died, within the bounds, then close them. */
+/* Drain what is left in the output and result pipes without waiting,
+ * within the bounds, then close them. */
 void boxed_run_drain(struct boxed_run_super *s);
 
 /* The record getdents64(2) fills in: read raw, because readdir() allocates
@@ -397,7 +675,7 @@ struct boxed_run_dirent64 {
 	char name[];
 };
 
-/* Open a slot's private directory (path) for reading, as its uid. The run
+/* Open a slot's run directory (path) for reading, as its uid. The run
  * owned it and may have opened it up (0777) or shut it (000): the
  * directory itself is opened first, without following a symlink, its owner
  * checked (EPERM if it is not uid:uid) and its mode set back to 0700
@@ -409,28 +687,13 @@ int boxed_run_open_private_dir(const char *path, uid_t uid);
  * symlinks. Returns 0, or -1 with errno set. */
 __attribute__((warn_unused_result)) int boxed_run_wipe_dir(int dirfd);
 
-/* Send SIGKILL to every process of the caller's uid except itself (two
- * rounds). Must run with all three uids set to the slot's. Returns 0, or -1
- * with errno set. */
+/* As the slot uid, unsealed: remove the SysV shared memory, message queues
+ * and semaphores and the POSIX shared memory and message queues that the
+ * uid owns. Returns 0, or -1 with errno set. */
+__attribute__((warn_unused_result)) int boxed_run_remove_ipc(uid_t uid);
+
+/* Send SIGKILL to every process of the caller's uid except itself. Must run
+ * with all three uids set to the slot's. Returns 0, or -1 with errno set. */
 __attribute__((warn_unused_result)) int boxed_run_kill_all(void);
-
-/* Drop the calling process fully to the slot uid: groups, gid, uid and all
- * capabilities, read back and tried to regain. Dies on any failure. */
-void boxed_run_become_slot(uid_t uid, uid_t caller_uid, gid_t caller_gid);
-
-/* Python mode: read the request from fd (at most max bytes), check that it
- * is a JSON object and take its "timeout" and "target". Returns the text
- * to deliver (malloc'd) or NULL with the reason in err. */
-char *boxed_run_python_request(int fd, size_t max, size_t *len, double *timeout, char *target,
-			       size_t target_len, char *err, size_t errlen);
-
-/* Python mode: check the child's result text. Returns it as a raw cJSON
- * item (the child's own text, with invalid UTF-8 replaced) when it is
- * well-formed (*state OK or EXCEPTION), else NULL (*state NONE or BAD). */
-cJSON *boxed_run_python_result(const struct boxed_run_capture *raw, int *state, int *memory);
-
-/* Python mode: take the timeout of the request into account. Returns the
- * lower of limit and the request's timeout when that is a positive number. */
-double boxed_run_python_timeout(double limit, double requested);
 
 #endif

@@ -1,5 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -62,17 +65,54 @@ static int try_lock(unsigned index, void *opaque)
 	return 1;
 }
 
+/* Is the caller a member of group (by its effective or a supplementary
+ * gid)? Asked only once the lock directory has refused us, since the name
+ * lookup goes through NSS. */
+static int caller_in_group(const char *group)
+{
+	struct group *g = getgrnam(group);
+	gid_t groups[NGROUPS_MAX];
+	int n;
+
+	if (!g)
+		return 0;
+	if (getegid() == g->gr_gid)
+		return 1;
+	n = getgroups(NGROUPS_MAX, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == g->gr_gid)
+			return 1;
+	return 0;
+}
+
+static const char *user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw ? pw->pw_name : "USER";
+}
+
 /* The lock directory decides who owns a slot: a directory anyone but root
- * could write would let them plant or swap lock files. */
-static int open_locks_dir(const char *statedir, char *err, size_t errlen)
+ * could write would let them plant or swap lock files. Returns the fd, or
+ * -1 with the code in *why and the message in err. */
+static int open_locks_dir(const struct boxed_config *cfg, const char *statedir,
+			  enum boxed_run_reason *why, char *err, size_t errlen)
 {
 	char path[4096];
 	struct stat st;
 	int fd;
 
+	*why = BOXED_RUN_REASON_STATE_BROKEN;
 	if (snprintf(path, sizeof(path), "%s/locks", statedir) >= (int)sizeof(path))
 		return boxed_errf(err, errlen, "%s/locks: path too long", statedir);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && !caller_in_group(cfg->group)) {
+		*why = BOXED_RUN_REASON_NOT_IN_GROUP;
+		return boxed_errf(err, errlen,
+				  "you are not in group %s: ask an administrator to run `usermod "
+				  "-a -G %s %s`, then log in again",
+				  cfg->group, cfg->group, user_name());
+	}
 	if (fd < 0)
 		return boxed_errf(err, errlen, "%s: %s (is boxed set up? run boxed-setup install)",
 				  path, strerror(errno));
@@ -105,16 +145,18 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir, double wait_secs,
-			   struct boxed_run_slot *slot, char *err, size_t errlen)
+enum boxed_run_reason boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir,
+					     double wait_secs, struct boxed_run_slot *slot, char *err,
+					     size_t errlen)
 {
 	struct try_ctx ctx = {.fd = -1};
 	double deadline = now_seconds() + wait_secs, pause = 0.005;
+	enum boxed_run_reason why;
 	int index;
 
-	ctx.locks_fd = open_locks_dir(statedir, err, errlen);
+	ctx.locks_fd = open_locks_dir(cfg, statedir, &why, err, errlen);
 	if (ctx.locks_fd < 0)
-		return -1;
+		return why;
 	for (;;) {
 		index = boxed_run_slot_pick(cfg->slot_count,
 					    boxed_run_slot_start(getpid(), cfg->slot_count),
@@ -128,19 +170,26 @@ int boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir,
 			pause *= 2;
 	}
 	close(ctx.locks_fd);
-	if (index == -2)
-		return boxed_errf(err, errlen, "%s/locks: cannot lock a slot: %s", statedir,
-				  strerror(errno));
-	if (index == -1)
-		return boxed_errf(err, errlen,
-				  wait_secs > 0
-				      ? "all %u slots stayed busy for %g s"
-				      : "all %u slots are busy (use --wait to wait for one)",
-				  cfg->slot_count, wait_secs);
+	if (index == -2) {
+		boxed_errf(err, errlen, "%s/locks: cannot lock a slot: %s", statedir,
+			   strerror(errno));
+		return BOXED_RUN_REASON_STATE_BROKEN;
+	}
+	if (index == -1) {
+		boxed_errf(err, errlen,
+			   wait_secs > 0 ? "all %u slots stayed busy for %g s"
+					 : "all %u slots are busy (use --wait to wait for one)",
+			   cfg->slot_count, wait_secs);
+		return BOXED_RUN_REASON_SLOTS_BUSY;
+	}
 	slot->index = (unsigned)index;
 	slot->uid = boxed_slot_uid(cfg, slot->index);
 	slot->lock_fd = ctx.fd;
-	if (boxed_slot_dir_path(slot->dir, sizeof(slot->dir), statedir, slot->index) != 0)
-		return boxed_errf(err, errlen, "%s/slots/%u: path too long", statedir, slot->index);
-	return 0;
+	if (boxed_slot_dir_path(slot->dir, sizeof(slot->dir), statedir, slot->index) != 0 ||
+	    snprintf(slot->home, sizeof(slot->home), "%s/home", slot->dir) >=
+		(int)sizeof(slot->home)) {
+		boxed_errf(err, errlen, "%s/slots/%u: path too long", statedir, slot->index);
+		return BOXED_RUN_REASON_STATE_BROKEN;
+	}
+	return BOXED_RUN_REASON_NONE;
 }

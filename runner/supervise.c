@@ -1,3 +1,9 @@
+/* The supervisor's side of a run: following its setup through the events
+ * of its child, init and target, then relaying or capturing its output,
+ * delivering the Python request and collecting the result until init
+ * reports the end. Every wait is bounded; the only thing this code does to
+ * the run is kill its init through a pidfd.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -5,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,59 +27,203 @@
 #define RELAY_KEEP 1024
 #define CHUNK 16384
 
+/* How much later than init the supervisor enforces the wall clock itself:
+ * only an unsealed run can stop or kill its init, and a sealed one cannot
+ * outlive it. */
+#define BACKSTOP_GRACE 0.5
+
+/* How long a killed child gets to be gone. */
+#define CHILD_GRACE 2.0
+
 static struct timespec timespec_of(double seconds)
 {
+	if (seconds < 0)
+		seconds = 0;
 	return (struct timespec){.tv_sec = (time_t)seconds,
 				 .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
-}
-
-int boxed_run_wait_exec(const struct boxed_run_super *s, int status_fd, double seconds,
-			int *exec_errno)
-{
-	char buf[2 + sizeof(int)];
-	struct pollfd pfd = {.fd = status_fd, .events = POLLIN};
-	struct timespec left = timespec_of(seconds);
-	size_t got = 0;
-	int killed = 0;
-
-	*exec_errno = 0;
-	while (got < sizeof(buf)) {
-		ssize_t n;
-		int ready = ppoll(&pfd, 1, killed ? NULL : &left, NULL);
-
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready < 0)
-			boxed_die_errno("ppoll(status pipe)");
-		/* A setup that does not end in time (a process of the slot uid
-		 * left from an earlier run can stop the child before it kills
-		 * it) is ended here; the pipe then reaches its end. */
-		if (ready == 0) {
-			boxed_run_kill_pidfd(s->pidfd, s->pid);
-			killed = 1;
-			continue;
-		}
-		n = read(status_fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (killed)
-		return 1;
-	if (got == 1 && buf[0] == 'X')
-		return 0;
-	if (got == sizeof(buf) && buf[0] == 'X' && buf[1] == 'E') {
-		memcpy(exec_errno, buf + 2, sizeof(int));
-		return 2;
-	}
-	return 1;
 }
 
 static double seconds_between(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static double elapsed_since(const struct timespec *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return seconds_between(a, &now);
+}
+
+void boxed_run_kill_pidfd(int pidfd, pid_t pid)
+{
+	/* ESRCH: it is gone already, which is what was asked. */
+	if (pidfd >= 0 && pidfd_send_signal(pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
+		boxed_die_errno("pidfd_send_signal(%d, SIGKILL)", (int)pid);
+}
+
+int boxed_run_await_pidfd(int pidfd, double seconds)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	struct timespec ts = timespec_of(seconds);
+	int n;
+
+	do
+		n = ppoll(&pfd, 1, &ts, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		boxed_die_errno("ppoll(pidfd)");
+	return n > 0;
+}
+
+/* The child (the supervisor's fork) has done its part once init is up:
+ * it sleeps until init ends. It is killed now, so that it holds no end of
+ * the run's pipes; it is reaped at the cleanup, except unsealed, where it
+ * must be gone before the target starts: until it is reaped it counts as a
+ * process of the slot uid, and would take one of the target's --nproc. */
+static void end_child(struct boxed_run_super *s)
+{
+	if (s->child_pidfd < 0)
+		return;
+	boxed_run_kill_pidfd(s->child_pidfd, s->child);
+	if (s->sealed)
+		return;
+	if (!boxed_run_await_pidfd(s->child_pidfd, CHILD_GRACE) ||
+	    waitpid(s->child, NULL, __WALL) != s->child)
+		boxed_die_errno("waitpid(child %d)", (int)s->child);
+	close(s->child_pidfd);
+	s->child_pidfd = -1;
+}
+
+static void send_control(struct boxed_run_super *s, int kind, double seconds)
+{
+	struct boxed_run_control msg = {.kind = kind, .seconds = seconds};
+
+	/* A write to a pipe of less than PIPE_BUF is whole or fails; it fails
+	 * when init is gone, which its pidfd will tell. */
+	if (s->control_fd >= 0 && write(s->control_fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) &&
+	    errno != EPIPE)
+		boxed_die_errno("write(control pipe)");
+}
+
+static void on_init(struct boxed_run_super *s, pid_t pid)
+{
+	/* init is our child (CLONE_PARENT) and not reaped, so its pid is
+	 * still its own. */
+	s->init = pid;
+	s->init_pidfd = pidfd_open(pid, 0);
+	if (s->init_pidfd < 0)
+		boxed_die_errno("pidfd_open(init %d)", (int)pid);
+	end_child(s);
+	if (!s->sealed)
+		send_control(s, BOXED_RUN_CONTROL_START, 0);
+}
+
+static void on_event(struct boxed_run_super *s, const struct boxed_run_event *ev)
+{
+	switch (ev->kind) {
+	case BOXED_RUN_EVENT_UNSEALED:
+		s->sealed = 0;
+		s->unsealed_errno = ev->value;
+		break;
+	case BOXED_RUN_EVENT_INIT:
+		if (s->init_pidfd < 0)
+			on_init(s, (pid_t)ev->value);
+		break;
+	case BOXED_RUN_EVENT_NO_PROC:
+		s->no_proc_errno = ev->value;
+		break;
+	case BOXED_RUN_EVENT_UNCLEAN:
+		s->unclean_errno = ev->value;
+		break;
+	case BOXED_RUN_EVENT_EXEC:
+		s->started = 1;
+		break;
+	case BOXED_RUN_EVENT_EXEC_FAILED:
+		s->exec_errno = ev->value;
+		break;
+	case BOXED_RUN_EVENT_ANSWERED:
+		s->answered = *ev;
+		break;
+	case BOXED_RUN_EVENT_ENDED:
+		s->ended = *ev;
+		break;
+	}
+}
+
+int boxed_run_read_events(struct boxed_run_super *s)
+{
+	struct boxed_run_event evs[16];
+	ssize_t n = read(s->event_fd, evs, sizeof(evs));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return -1;
+	/* Every record is written whole (less than PIPE_BUF), so a read
+	 * returns whole records. */
+	for (size_t i = 0; i < (size_t)n / sizeof(evs[0]); i++)
+		on_event(s, &evs[i]);
+	return 0;
+}
+
+static int pidfd_ready(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	return fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
+{
+	struct timespec began;
+
+	clock_gettime(CLOCK_MONOTONIC, &began);
+	while (!s->started && !s->exec_errno && !s->ended.kind) {
+		/* The child's end matters until init is up: then the child is
+		 * ended on purpose, and its pidfd stays readable. */
+		struct pollfd pfd[3] = {
+		    {.fd = s->event_fd, .events = POLLIN},
+		    {.fd = s->init_pidfd < 0 ? s->child_pidfd : -1, .events = POLLIN},
+		    {.fd = s->init_pidfd, .events = POLLIN}};
+		struct timespec left = timespec_of(seconds - elapsed_since(&began));
+		int ready = ppoll(pfd, 3, &left, NULL);
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			boxed_die_errno("ppoll(setup)");
+		/* A setup that does not end in time (a process left from an
+		 * earlier unsealed run of the slot can stop it) is ended here. */
+		if (ready == 0) {
+			boxed_run_kill_pidfd(s->init_pidfd, s->init);
+			boxed_run_kill_pidfd(s->child_pidfd, s->child);
+			return 1;
+		}
+		if (pfd[0].revents && boxed_run_read_events(s) != 0)
+			return s->started ? 0 : 1;
+		if (s->started || s->exec_errno || s->ended.kind)
+			break;
+		/* The child or init died before the target's execve: events
+		 * already in the pipe come first. */
+		if (pfd[1].revents || pfd[2].revents) {
+			while (!s->started && boxed_run_read_events(s) == 0 && pidfd_ready(s->event_fd))
+				;
+			if (!s->started)
+				return 1;
+		}
+	}
+	if (s->exec_errno)
+		return 2;
+	return s->started ? 0 : 1;
+}
+
+void boxed_run_start_clock(struct boxed_run_super *s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->clock_started = 1;
+	send_control(s, BOXED_RUN_CONTROL_CLOCK, s->timeout);
 }
 
 static void keep(struct boxed_run_capture *c, const char *data, size_t n, size_t limit)
@@ -155,8 +306,6 @@ static void write_request(struct boxed_run_super *s)
 	if (n < 0 || s->request_off == s->request_len) {
 		close(s->request_fd);
 		s->request_fd = -1;
-		/* The wall clock of a Python run starts at delivery. */
-		clock_gettime(CLOCK_MONOTONIC, &s->start);
 	}
 }
 
@@ -166,45 +315,29 @@ static int read_signal(struct boxed_run_super *s)
 
 	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return 0;
-	if (si.ssi_signo == SIGCHLD) {
-		s->child_changed = 1;
-		return 0;
-	}
 	s->interrupted = (int)si.ssi_signo;
 	return 1;
 }
 
-static struct timespec remaining(const struct boxed_run_super *s, int *expired)
-{
-	struct timespec now;
-	double left;
+enum {
+	WATCH_EVENT,
+	WATCH_INIT,
+	WATCH_OUT,
+	WATCH_ERR,
+	WATCH_RESULT,
+	WATCH_REQUEST,
+	WATCH_SIG,
+	WATCH_CALLER,
+	WATCH_COUNT
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = s->timeout - seconds_between(&s->start, &now);
-	*expired = left <= 0;
-	return timespec_of(left < 0 ? 0 : left);
-}
-
-/* Has the child stopped (SIGSTOP), without the stop being consumed? It
- * is ours and unreaped, so its pid is still its own. */
-static int child_stopped(const struct boxed_run_super *s)
-{
-	siginfo_t si = {0};
-
-	return waitid(P_PID, (id_t)s->pid, &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 &&
-	       si.si_pid == s->pid && si.si_code == CLD_STOPPED;
-}
-
-enum { WATCH_PID, WATCH_OUT, WATCH_ERR, WATCH_RESULT, WATCH_REQUEST, WATCH_SIG, WATCH_COUNT };
-
-static int add_fd(struct pollfd *pfd, int *idx, int *n, int slot, int fd, short events)
+static void add_fd(struct pollfd *pfd, int *idx, int *n, int slot, int fd, short events)
 {
 	idx[slot] = -1;
 	if (fd < 0)
-		return 0;
+		return;
 	pfd[*n] = (struct pollfd){.fd = fd, .events = events};
 	idx[slot] = (*n)++;
-	return 1;
 }
 
 static int ready(const struct pollfd *pfd, const int *idx, int slot)
@@ -212,49 +345,80 @@ static int ready(const struct pollfd *pfd, const int *idx, int slot)
 	return idx[slot] >= 0 && pfd[idx[slot]].revents;
 }
 
+/* How long to wait: until the supervisor's own bound, BACKSTOP_GRACE after
+ * init's, once the clock runs. Sets *expired when it has passed. */
+static struct timespec backstop(const struct boxed_run_super *s, int *expired)
+{
+	double left = 3600;
+
+	*expired = 0;
+	if (s->clock_started) {
+		left = s->timeout + BACKSTOP_GRACE - elapsed_since(&s->start);
+		*expired = left <= 0;
+	}
+	return timespec_of(left);
+}
+
+/* One pass over what poll found. Returns 1 when the run is over for the
+ * supervisor. */
+static int serve(struct boxed_run_super *s, const struct pollfd *pfd, const int *idx)
+{
+	if (ready(pfd, idx, WATCH_SIG) && read_signal(s))
+		return 1;
+	if (ready(pfd, idx, WATCH_CALLER)) {
+		s->caller_gone = 1;
+		return 1;
+	}
+	if (ready(pfd, idx, WATCH_OUT) && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
+						      s->output_limit, s->relay ? 1 : -1)) {
+		s->output_exceeded = 1;
+		return 1;
+	}
+	if (ready(pfd, idx, WATCH_ERR) && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
+						      s->output_limit, s->relay ? 2 : -1)) {
+		s->output_exceeded = 1;
+		return 1;
+	}
+	if (ready(pfd, idx, WATCH_RESULT))
+		read_result(s);
+	if (ready(pfd, idx, WATCH_REQUEST))
+		write_request(s);
+	if (ready(pfd, idx, WATCH_EVENT) && boxed_run_read_events(s) != 0) {
+		close(s->event_fd);
+		s->event_fd = -1;
+	}
+	if (s->ended.kind || s->answered.kind)
+		return 1;
+	/* init gone without a word: its last events, if any, are read first. */
+	return ready(pfd, idx, WATCH_INIT) && (s->event_fd < 0 || !pidfd_ready(s->event_fd));
+}
+
 void boxed_run_supervise(struct boxed_run_super *s)
 {
-	while (!s->exited && !s->answered) {
+	for (;;) {
 		struct pollfd pfd[WATCH_COUNT];
 		int idx[WATCH_COUNT], n = 0, expired;
-		struct timespec ts = remaining(s, &expired);
+		struct timespec ts = backstop(s, &expired);
 
 		if (expired) {
 			s->timed_out = 1;
 			break;
 		}
-		add_fd(pfd, idx, &n, WATCH_PID, s->pidfd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_EVENT, s->event_fd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_INIT, s->init_pidfd, POLLIN);
 		add_fd(pfd, idx, &n, WATCH_OUT, s->out_fd, POLLIN);
 		add_fd(pfd, idx, &n, WATCH_ERR, s->err_fd, POLLIN);
 		add_fd(pfd, idx, &n, WATCH_RESULT, s->result_fd, POLLIN);
 		add_fd(pfd, idx, &n, WATCH_REQUEST, s->request_fd, POLLOUT);
 		add_fd(pfd, idx, &n, WATCH_SIG, s->sig_fd, POLLIN);
+		add_fd(pfd, idx, &n, WATCH_CALLER, s->caller_fd, POLLIN);
 		if (ppoll(pfd, (nfds_t)n, &ts, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			boxed_die_errno("ppoll");
 		}
-		if (ready(pfd, idx, WATCH_SIG) && read_signal(s))
+		if (serve(s, pfd, idx))
 			break;
-		if (ready(pfd, idx, WATCH_OUT) && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
-							      s->output_limit, s->relay ? 1 : -1)) {
-			s->output_exceeded = 1;
-			break;
-		}
-		if (ready(pfd, idx, WATCH_ERR) && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
-							      s->output_limit, s->relay ? 2 : -1)) {
-			s->output_exceeded = 1;
-			break;
-		}
-		if (ready(pfd, idx, WATCH_RESULT))
-			read_result(s);
-		if (ready(pfd, idx, WATCH_REQUEST))
-			write_request(s);
-		if (ready(pfd, idx, WATCH_PID))
-			s->exited = 1;
-		else if (s->stop_at_answer && s->request_fd < 0 && s->child_changed)
-			s->answered = child_stopped(s);
-		s->child_changed = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->end);
 }
@@ -269,9 +433,8 @@ static void set_nonblocking(int fd)
 
 void boxed_run_drain(struct boxed_run_super *s)
 {
-	/* Every process that could hold a write end is dead by now, so these
-	 * reads end; non-blocking all the same, so that a pipe end that leaked
-	 * somewhere cannot hang the supervisor. */
+	/* Non-blocking: a process of the run that outlived its init (only an
+	 * unsealed run has one) may still hold a write end. */
 	if (s->out_fd >= 0)
 		set_nonblocking(s->out_fd);
 	if (s->err_fd >= 0)
@@ -325,43 +488,4 @@ long boxed_run_peak_rss_kib(pid_t pid)
 	buf[n] = '\0';
 	p = strstr(buf, "\nVmHWM:");
 	return p ? strtol(p + 7, NULL, 10) : -1;
-}
-
-/* The child is ours and unreaped, so its pid cannot have been reused. An
- * exiting process has already lost its memory map, and with it VmHWM. */
-int boxed_run_sample_child(struct boxed_run_super *s)
-{
-	clockid_t clock;
-	struct timespec cpu;
-	long rss;
-
-	if (clock_getcpuclockid(s->pid, &clock) != 0 || clock_gettime(clock, &cpu) != 0)
-		return -1;
-	rss = boxed_run_peak_rss_kib(s->pid);
-	if (rss < 0)
-		return -1;
-	s->cpu_time = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
-	s->max_rss_kib = rss;
-	return 0;
-}
-
-void boxed_run_kill_pidfd(int pidfd, pid_t pid)
-{
-	/* ESRCH: it is gone already, which is what was asked. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) != 0 && errno != ESRCH)
-		boxed_die_errno("pidfd_send_signal(%d, SIGKILL)", (int)pid);
-}
-
-int boxed_run_await_pidfd(int pidfd, double seconds)
-{
-	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-	struct timespec ts = timespec_of(seconds);
-	int n;
-
-	do
-		n = ppoll(&pfd, 1, &ts, NULL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		boxed_die_errno("ppoll(pidfd)");
-	return n > 0;
 }

@@ -39,10 +39,10 @@ static const struct {
 };
 
 /* The BPF program of one variant, as libseccomp exports it. */
-static struct sock_filter *export_program(int no_network, size_t *count)
+static struct sock_filter *export_program(int no_network, int sealed, size_t *count)
 {
 	char err[256];
-	scmp_filter_ctx ctx = boxed_run_filter_build(no_network, err, sizeof(err));
+	scmp_filter_ctx ctx = boxed_run_filter_build(no_network, sealed, err, sizeof(err));
 	int fd = memfd_create("seccomp-gen", MFD_CLOEXEC);
 	struct sock_filter *prog;
 	off_t size;
@@ -70,10 +70,10 @@ static struct sock_filter *export_program(int no_network, size_t *count)
 	return prog;
 }
 
-static void write_program(FILE *out, const char *name, int no_network)
+static void write_program(FILE *out, const char *name, int no_network, int sealed)
 {
 	size_t count;
-	struct sock_filter *prog = export_program(no_network, &count);
+	struct sock_filter *prog = export_program(no_network, sealed, &count);
 
 	fprintf(out, "static const struct sock_filter %s[%zu] = {\n", name, count);
 	for (size_t i = 0; i < count; i++)
@@ -112,8 +112,9 @@ int main(int argc, char **argv)
 		"#error \"seccomp-filter.h holds a filter for %s: build natively\"\n"
 		"#endif\n\n",
 		arches[a].name, arches[a].cpp_test, arches[a].name);
-	write_program(out, "boxed_filter_network", 0);
-	write_program(out, "boxed_filter_no_network", 1);
+#define X(name, no_network, sealed) write_program(out, #name, no_network, sealed);
+	BOXED_RUN_FILTER_VARIANTS
+#undef X
 	fprintf(out, "#endif\n");
 	if (fflush(out) != 0 || ferror(out) || fclose(out) != 0)
 		boxed_die_errno("writing %s", tmp);

@@ -14,9 +14,13 @@ which the sandbox can read only where other users may read. See
 """
 
 from . import errors
-from .core import MAX_MESSAGE, Result, find_runner, run
+from .core import MAX_MESSAGE, Result, capture_print, find_runner, run
 from .errors import *  # noqa: F401,F403 (the exceptions: errors.__all__)
 from .pool import Pool
 from ._version import __version__
 
-__all__ = ["run", "Pool", "Result", "find_runner", "MAX_MESSAGE", *errors.__all__]
+# boxed 0.3's modules, so that `import boxed` provides them as it did.
+from . import jsonbox, picklebox, runners  # noqa: E402,F401
+
+__all__ = ["run", "Pool", "Result", "find_runner", "capture_print", "MAX_MESSAGE",
+           *errors.__all__]

@@ -8,6 +8,7 @@ remote traceback as its ``__cause__``; any other type becomes
 """
 
 import builtins
+import subprocess
 
 __all__ = [
     "BoxedError",
@@ -16,8 +17,14 @@ __all__ = [
     "TimeoutError",
     "MemoryLimitError",
     "OutputLimitError",
+    "DiskLimitError",
     "SandboxError",
     "RequestTooLargeError",
+    "ResultTooLargeError",
+    "SerializationError",
+    "UserError",
+    "ModuleAccessError",
+    "CalledProcessError",
 ]
 
 
@@ -49,8 +56,18 @@ class BoxedError(Exception):
     stderr = None
     report = None
 
+    @property
+    def reason(self):
+        """The runner's stable reason code (docs/protocol.md), or None."""
+        return self.report.get("reason") if isinstance(self.report, dict) else None
 
-class RemoteError(BoxedError):
+
+class CalledProcessError(BoxedError):
+    """boxed 0.3's error for a remote exception that could not be rebuilt.
+    Kept for code that catches it: ``RemoteError`` derives from it."""
+
+
+class RemoteError(CalledProcessError):
     """The function raised an exception that is not a builtin type, or
     ended without a result (it exited, or was killed by a signal).
 
@@ -77,8 +94,25 @@ class RemoteError(BoxedError):
         return text
 
 
-class TimeoutError(BoxedError, builtins.TimeoutError):
-    """The function ran past its wall-clock limit and was killed."""
+class TimeoutError(BoxedError, builtins.TimeoutError, subprocess.TimeoutExpired):
+    """The function ran past its wall-clock limit, or its CPU limit, and
+    was killed.
+
+    Also a builtin ``TimeoutError`` and a ``subprocess.TimeoutExpired``
+    (what boxed 0.3 raised), with ``cmd`` the target's name and ``timeout``
+    the limit in seconds; ``limit`` says which one, ``"timeout"`` or
+    ``"cpu"``.
+    """
+
+    def __init__(self, message, *, cmd=None, timeout=None, limit="timeout"):
+        builtins.TimeoutError.__init__(self, message)
+        self.cmd = cmd
+        self.timeout = timeout
+        self.limit = limit
+        self.output = None
+
+    def __str__(self):
+        return self.args[0] if self.args else ""
 
 
 class MemoryLimitError(BoxedError, MemoryError):
@@ -87,6 +121,10 @@ class MemoryLimitError(BoxedError, MemoryError):
 
 class OutputLimitError(BoxedError):
     """The function printed more than the output limit allows."""
+
+
+class DiskLimitError(BoxedError):
+    """The function wrote a file larger than its file-size limit."""
 
 
 class SandboxError(BoxedError):
@@ -98,3 +136,36 @@ class SandboxError(BoxedError):
 class RequestTooLargeError(BoxedError, ValueError):
     """The serialized arguments exceed the runner's message limit
     (``max_message``, 16 MiB by default)."""
+
+
+class ResultTooLargeError(BoxedError):
+    """The function's serialized result exceeds the runner's message limit
+    (``max_message`` in the boxed config, 16 MiB by default)."""
+
+
+class SerializationError(BoxedError, ValueError, TypeError):
+    """The arguments, or the function's result, cannot be serialized with
+    the chosen serializer (or the result cannot be decoded by the caller).
+
+    A ``ValueError`` as in boxed 0.3, and a ``TypeError`` as ``json`` and
+    ``pickle`` raise for a value they cannot carry.
+    """
+
+
+class UserError(BoxedError, PermissionError, ValueError):
+    """``user=`` names a user other than ``nobody``: every call runs as a
+    fresh uid of its own, never as a named account. A ``PermissionError``
+    as boxed 0.3 raised, and a ``ValueError`` for a bad argument."""
+
+
+class ModuleAccessError(BoxedError, ImportError):
+    """The sandbox cannot import the target's module, or an ``imports=``
+    module, from the file the caller loaded it from: the file is not
+    readable by other users, or another file of the same name comes first.
+    ``origin`` is the caller's file, ``found`` the sandbox's (or None)."""
+
+    def __init__(self, message, *, name=None, origin=None, found=None):
+        ImportError.__init__(self, message, name=name, path=origin)
+        self.origin = origin
+        self.found = found
+

@@ -2,17 +2,19 @@
 
 import subprocess
 import threading
+import time
 import weakref
 
 from .core import (
-    build_request,
     check_user,
     find_runner,
     finish,
+    make_request,
     receive,
     runner_argv,
     send,
     start_error,
+    stop,
 )
 from .errors import SandboxError
 
@@ -20,6 +22,12 @@ __all__ = ["Pool"]
 
 # How often an idle worker is checked for having died on its own.
 _WATCH_INTERVAL = 0.2
+
+# A worker taken by a call is replaced once the call has its answer, or
+# after this long if it has not: starting a runner and an interpreter
+# takes milliseconds of CPU, and started at once it would compete with the
+# call itself for the cores and for the caller's GIL (bench/python/run).
+_REPLACE_DELAY = 0.05
 
 
 class _Worker:
@@ -44,9 +52,9 @@ class _Worker:
     def collect(self):
         return receive(self.proc)
 
-    def discard(self, grace=2.0):
-        """End an unused worker cleanly: an empty request makes the runner
-        refuse it, kill the sandbox and wipe the slot. Killed if slow."""
+    def retire(self):
+        """Ask an unused worker to end: an empty request makes the runner
+        refuse it, kill the sandbox and clean the slot."""
         proc = self.proc
         try:
             if proc.stdin is not None:
@@ -54,24 +62,53 @@ class _Worker:
         except OSError:
             pass
         proc.stdin = None
+
+    def reap(self, deadline):
+        """Wait for a retired worker until ``deadline`` (monotonic), then
+        stop it like an abandoned call."""
+        proc = self.proc
         try:
-            proc.communicate(timeout=grace)
+            proc.communicate(timeout=max(deadline - time.monotonic(), 0))
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            stop(proc)
+
+    def discard(self, grace=2.0):
+        self.retire()
+        self.reap(time.monotonic() + grace)
+
+
+def _end_all(idle, busy, grace=2.0):
+    """End workers at once: the idle ones retired, the busy ones (calls in
+    flight) sent SIGTERM, which makes their runners end the run; all of
+    them waited for with one deadline. A busy worker's pipes are left to
+    its call's thread, which reads the end and raises SandboxError."""
+    for worker in idle:
+        worker.retire()
+    for worker in busy:
+        if worker.proc.poll() is None:
+            worker.proc.terminate()
+    deadline = time.monotonic() + grace
+    for worker in idle:
+        worker.reap(deadline)
+    for worker in busy:
+        try:
+            worker.proc.wait(max(deadline - time.monotonic(), 0))
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-        except (OSError, ValueError):
-            proc.kill()
-            proc.wait()
+            worker.proc.kill()
 
 
 def _shutdown(state):
     with state["cond"]:
         state["closed"] = True
         idle = list(state["idle"])
+        busy = list(state["busy"])
         state["idle"].clear()
         state["cond"].notify_all()
-    for worker in idle:
-        worker.discard()
+    _end_all(idle, busy)
+    thread = state.get("thread")
+    if thread is not None and thread is not threading.current_thread():
+        # It ends the workers it was starting.
+        thread.join()
 
 
 class Pool:
@@ -84,7 +121,8 @@ class Pool:
     reused, so nothing of one call can reach the next. The wall-clock limit
     starts when the request is delivered.
 
-    The limits (``timeout``, ``memory``, ``network``, ``output``) are fixed
+    The limits (``timeout``, ``cpu``, ``memory``, ``nproc``, ``output``,
+    ``disk``, ``fsize``, ``network``, as for :func:`boxed.run`) are fixed
     for the pool's workers; a call may lower the timeout further.
 
     >>> import math
@@ -92,22 +130,26 @@ class Pool:
     ...     pool.run(math.sqrt, args=(4,))
     2.0
 
-    ``close()`` (or leaving the ``with`` block) ends the idle workers. A
-    worker that dies while idle is noticed within a fraction of a second,
-    or at the latest when it is picked, and replaced.
+    ``close()`` (or leaving the ``with`` block), the pool's garbage
+    collection and the interpreter's exit end every worker: the idle ones,
+    and the calls in flight, which raise SandboxError. A worker that dies
+    while idle is noticed within a fraction of a second, or at the latest
+    when it is picked, and replaced.
     """
 
-    def __init__(self, size=2, *, timeout=None, memory=None, network=False, output=None,
-                 runner=None):
+    def __init__(self, size=2, *, timeout=None, cpu=None, memory=None, nproc=None,
+                 output=None, disk=None, fsize=None, network=False, runner=None):
         if not isinstance(size, int) or size < 1:
             raise ValueError("size must be a positive integer, not %r" % (size,))
         self.size = size
         self._runner = find_runner(runner)
-        self._argv = runner_argv(self._runner, timeout=timeout, memory=memory,
-                                 network=network, output=output)
+        self._argv = runner_argv(self._runner, timeout=timeout, cpu=cpu, memory=memory,
+                                 nproc=nproc, output=output, disk=disk, fsize=fsize,
+                                 network=network)
         cond = threading.Condition()
-        self._state = {"cond": cond, "idle": [], "starting": 0, "closed": False,
-                       "error": None}
+        # busy: the workers of the calls in flight, and when each was taken.
+        self._state = {"cond": cond, "idle": [], "busy": {}, "starting": 0,
+                       "closed": False, "error": None, "thread": None}
         self._cond = cond
         self._finalizer = weakref.finalize(self, _shutdown, self._state)
         # The first worker is started here, so that a runner that is
@@ -120,6 +162,7 @@ class Pool:
         self._thread = threading.Thread(target=_maintain, args=(self._state, self._argv,
                                                                 self._runner, size),
                                         name="boxed-pool", daemon=True)
+        self._state["thread"] = self._thread
         self._thread.start()
 
     def __enter__(self):
@@ -129,10 +172,9 @@ class Pool:
         self.close()
 
     def close(self):
-        """End the idle workers and stop replacing them. Calls in flight
-        finish; later calls raise SandboxError."""
+        """End every worker and stop replacing them: calls in flight and
+        later calls raise SandboxError."""
         self._finalizer()
-        self._thread.join()
 
     @property
     def closed(self):
@@ -146,7 +188,7 @@ class Pool:
                     raise SandboxError("the pool is closed")
                 if state["idle"]:
                     worker = state["idle"].pop(0)
-                    self._cond.notify_all()
+                    state["busy"][worker] = time.monotonic()
                     return worker
                 if state["error"] is not None and not state["starting"]:
                     raise state["error"]
@@ -169,19 +211,27 @@ class Pool:
         raise SandboxError("boxed-run exited (status %s) before the request" % returncode)
 
     def run(self, target, args=(), kwargs=None, *, timeout=None, serializer="json",
-            imports=(), capture=False, user="nobody"):
+            imports=(), capture=False, user="nobody", print_messages=False):
         """Like :func:`boxed.run`, in one of the pool's ready sandboxes.
         ``timeout`` can only lower the pool's."""
         check_user(user)
-        request = build_request(target, args, kwargs, serializer=serializer,
-                                imports=imports, timeout=timeout)
+        request, name = make_request(target, args, kwargs, serializer=serializer,
+                                     imports=imports, timeout=timeout)
         while True:
             worker = self._take()
-            if worker.alive() and worker.deliver(request):
-                break
-            self._dead(worker, capture)
-        out, returncode, err = worker.collect()
-        return finish(out, returncode, err, serializer, capture)
+            try:
+                if worker.alive() and worker.deliver(request):
+                    out, returncode, err = worker.collect()
+                    break
+                self._dead(worker, capture)
+            except BaseException:
+                stop(worker.proc)
+                raise
+            finally:
+                with self._cond:
+                    del self._state["busy"][worker]
+                    self._cond.notify_all()  # its replacement may start
+        return finish(out, returncode, err, serializer, capture, name, print_messages)
 
 
 def _maintain(state, argv, runner, size):
@@ -194,9 +244,12 @@ def _maintain(state, argv, runner, size):
             dead = [w for w in state["idle"] if not w.alive()]
             for worker in dead:
                 state["idle"].remove(worker)
-            missing = size - len(state["idle"]) - state["starting"]
+            now = time.monotonic()
+            waits = [taken + _REPLACE_DELAY - now for taken in state["busy"].values()
+                     if now < taken + _REPLACE_DELAY]
+            missing = size - len(state["idle"]) - state["starting"] - len(waits)
             if missing <= 0 and not dead:
-                cond.wait(_WATCH_INTERVAL)
+                cond.wait(min(waits + [_WATCH_INTERVAL]))
                 continue
             state["starting"] += max(missing, 0)
         gave_up = False

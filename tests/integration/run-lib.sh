@@ -1,7 +1,8 @@
 # Helpers shared by tests/integration/t-run-*.sh; sourced after lib.sh.
 
-# A directory every user can read, removed at exit.
-RUN_TMP=$(mktemp -d /tmp/boxed-run-test.XXXXXX)
+# A directory every user can read, removed at exit. Not under /tmp: a run
+# has a /tmp of its own and does not see the host's.
+RUN_TMP=$(mktemp -d "$BOXED_CHECK_ROOT/test.XXXXXX")
 chmod 0755 "$RUN_TMP"
 trap 'rm -rf "$RUN_TMP"' EXIT
 
@@ -10,8 +11,21 @@ PY=/usr/bin/python3
 # run_json [RUNNER OPTIONS] -- PROGRAM...: the caller runs boxed-run --json.
 run_json() { as_caller "$BOXED_RUN" --json "$@"; }
 
-# jget JSON EXPR: evaluate a Python expression on the parsed object d.
-jget() { printf '%s' "$1" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" 2>/dev/null; }
+# jget JSON EXPR: evaluate a Python expression on the parsed object d, and
+# val(d), the value of a json-serializer result. A Python-mode response is
+# framed (docs/protocol.md): its header must give the body's exact length.
+JGET_PY='
+import json, re, sys
+text = sys.stdin.buffer.read()
+frame = re.match(rb"boxed-response ([0-9]+)\n", text)
+if frame:
+    text = text[frame.end():]
+    assert len(text) == int(frame.group(1)), "frame length"
+d = json.loads(text)
+def val(d):
+    return json.loads(d["result"]["json"])
+print(eval(sys.argv[1]))'
+jget() { printf '%s' "$1" | "$PY" -c "$JGET_PY" "$2" 2>/dev/null; }
 
 # probe CODE: run Python code in the sandbox, print its stdout.
 probe() { as_caller "$BOXED_RUN" --nproc 4 -- "$PY" -I -S -c "$1" 2>&1; }

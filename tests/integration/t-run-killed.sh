@@ -1,29 +1,89 @@
 #!/bin/bash
-# Must hold 6: a runner killed with SIGKILL mid-run takes its child with it,
-# its slot is usable again at once, and nothing is left over.
+# Sealed runs, item 2: when a run ends, every process of it is gone within
+# 100 ms, however it ends: its runner killed with SIGKILL, stopped with
+# SIGSTOP (its init keeps the wall clock), or its caller killed. A killed
+# runner's slot is usable again at once.
 . tests/integration/lib.sh
 . tests/integration/run-lib.sh
 
-install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/k.out"
-as_caller "$BOXED_RUN" --timeout 30 -- "$PY" -I -S -c '
-import os, time
-print(os.getuid(), os.getpid(), flush=True)
-time.sleep(25)' >"$RUN_TMP/k.out" 2>&1 &
-wait_for_output "$RUN_TMP/k.out"
-read -r uid pid <"$RUN_TMP/k.out"
-check "the run started (pid $pid)" kill -0 "$pid"
-check "SIGKILL to the runner" pkill -KILL -U "$BOXED_CALLER" -x boxed-run
-wait
-gone=no
-for _ in $(seq 20); do
-	state=$(ps -o stat= -p "$pid" 2>/dev/null)
-	case "$state" in "" | Z*) gone=yes; break ;; esac
-	sleep 0.05
-done
-check_eq "the child died with its runner (parent-death signal)" yes "$gone"
-check_eq "no live process of a slot uid is left" "" "$(slot_procs)"
+# gone_within MS: wait up to MS milliseconds for no live process of a slot
+# uid to be left; prints how long it took, or "still: PROCS".
+gone_within() {
+	local start now left
+	start=$(date +%s%N)
+	while :; do
+		left=$(slot_procs)
+		now=$(date +%s%N)
+		if [ -z "$left" ]; then
+			echo "$(((now - start) / 1000000))"
+			return 0
+		fi
+		if [ $(((now - start) / 1000000)) -ge "$1" ]; then
+			echo "still: $left"
+			return 1
+		fi
+		sleep 0.005
+	done
+}
 
-# Every slot at once: the killed runner's slot must be among them. Each
+# start_run OUT ARGS...: a run in the background, as the caller, with a
+# daemon (its own session, stdout closed) beside a sleeping target; waits
+# for its first line.
+start_run() {
+	local out=$1
+	shift
+	install -m 0644 -o "$BOXED_CALLER" /dev/null "$out"
+	as_caller "$BOXED_RUN" --nproc 4 "$@" -- "$PY" -I -S -c "$DAEMON_PY"'
+print(os.getuid(), flush=True)
+time.sleep(25)' >"$out" 2>&1 &
+	wait_for_output "$out"
+}
+
+runner_of() { # UID: the supervisor (real uid the caller's, effective the slot's)
+	ps -eo pid=,euid=,ruid=,comm= | awk -v u="$1" -v c="$(id -u "$BOXED_CALLER")" \
+		'$2 == u && $3 == c && $4 == "boxed-run" {print $1}'
+}
+
+start_run "$RUN_TMP/k.out" --timeout 30
+uid=$(head -n 1 "$RUN_TMP/k.out")
+check_match "the run and its daemon are alive" 'sleep|python' "$(slot_procs)"
+runner=$(runner_of "$uid")
+kill -KILL "$runner"
+took=$(gone_within 100)
+check "runner killed with SIGKILL: nothing of the run is left within 100 ms ($took)" \
+	test "${took#still}" = "$took"
+wait
+
+# The runner stopped: the run's init ends the run at its wall clock
+# anyway, and the stopped runner reports it once continued.
+start_run "$RUN_TMP/s.out" --timeout 1
+stopped_run=$!
+runner=$(runner_of "$(head -n 1 "$RUN_TMP/s.out")")
+kill -STOP "$runner"
+sleep 1
+took=$(gone_within 300)
+check "runner stopped: the run still ends at its 1 s wall clock ($took ms past 1 s)" \
+	test "${took#still}" = "$took"
+check_eq "the runner is still stopped meanwhile" T "$(ps -o stat= -p "$runner" | cut -c1)"
+kill -CONT "$runner"
+wait "$stopped_run"
+check_eq "once continued, the runner reports the timeout (exit 124)" 124 "$?"
+
+# The caller killed: boxed-run watches the process that started it, here a
+# shell that tells its pid.
+install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/c.out" "$RUN_TMP/c.pid"
+as_caller /bin/sh -c 'echo $$ >"$4"; "$0" --nproc 4 --timeout 30 -- "$1" -I -S -c "$2
+print(os.getuid(), flush=True)
+time.sleep(25)" >"$3" 2>&1 & wait' "$BOXED_RUN" "$PY" "$DAEMON_PY" "$RUN_TMP/c.out" \
+	"$RUN_TMP/c.pid" &
+wait_for_output "$RUN_TMP/c.out"
+kill -KILL "$(cat "$RUN_TMP/c.pid")"
+took=$(gone_within 100)
+check "caller killed: nothing of the run is left within 100 ms ($took)" \
+	test "${took#still}" = "$took"
+wait 2>/dev/null
+
+# Every slot at once: the killed runners' slots must be among them. Each
 # run holds its slot for a while, so that all of them overlap and no slot
 # serves twice.
 install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/all.out"
@@ -37,43 +97,7 @@ fails=0
 for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 # Runners that ran at the same moment could not all get a slot only if one
 # were lost; with the killed runner's lock released, none is.
-sleep 0.1
 check_eq "the killed runner's slot is usable again at once" "0" "$fails"
 check "its uid ($uid) served a run again" grep -qx "$uid" "$RUN_TMP/all.out"
-
-# The documented gap, and how it closes: with --nproc above 1, a daemon of
-# the run survives a runner killed with SIGKILL (nobody is left to kill
-# it), and the next run of the same slot kills it, and wipes what the run
-# left, before its own target starts. Every other slot is held, so both
-# runs get slot 0.
-locks=()
-for i in $(seq 1 $((BOXED_SLOT_COUNT - 1))); do
-	exec {fd}<"$BOXED_STATEDIR/locks/$i.lock"
-	flock -n "$fd"
-	locks+=("$fd")
-done
-install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/d.out"
-(
-	for fd in "${locks[@]}"; do eval "exec $fd<&-"; done
-	as_caller "$BOXED_RUN" --nproc 4 --timeout 30 -- "$PY" -I -S -c "$DAEMON_PY"'
-open("left-behind", "w").write("x")
-print(os.getuid(), flush=True)
-time.sleep(25)' >"$RUN_TMP/d.out" 2>&1
-) &
-wait_for_output "$RUN_TMP/d.out"
-duid=$(head -n 1 "$RUN_TMP/d.out")
-check_eq "the daemon's run got slot 0" "$BOXED_UID_BASE" "$duid"
-pkill -KILL -U "$BOXED_CALLER" -x boxed-run
-wait
-sleep 0.2
-check_match "gap: the daemon outlives a runner killed with SIGKILL" 'sleep|python' \
-	"$(ps -o comm= -U "$BOXED_UID_BASE" | grep -v '^$')"
-out=$( (
-	for fd in "${locks[@]}"; do eval "exec $fd<&-"; done
-	as_caller "$BOXED_RUN" -- "$PY" -I -S -c 'import os; print(os.getuid(), os.listdir("."))'
-))
-for fd in "${locks[@]}"; do eval "exec $fd<&-"; done
-check_eq "the next run of slot 0 starts in an empty directory" "$BOXED_UID_BASE []" "$out"
-sleep 0.1
-check_eq "the next run of slot 0 killed the daemon" "" "$(slot_procs)"
+check_eq "no live process of a slot uid is left" "" "$(slot_procs)"
 finish

@@ -19,7 +19,7 @@ resp=$(call '{"target": "math.sqrt", "args": [4]}')
 rc=$?
 check_eq "math.sqrt(4): exit 0" 0 "$rc"
 check_eq "math.sqrt(4): outcome ok, value 2.0 (a float, relayed as written)" "ok 2.0 float" \
-	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"], type(d["result"]["value"]).__name__' | tr -d "(),'")"
+	"$(jget "$resp" 'd["report"]["outcome"], val(d), type(val(d)).__name__' | tr -d "(),'")"
 check_eq "the wall clock is short" True "$(jget "$resp" 'd["report"]["wall_time"] < 2')"
 # The answer is written once the result is in, before the interpreter's end
 # (docs/protocol.md): no exit status, but its CPU time and peak RSS.
@@ -43,7 +43,16 @@ check_eq "exception: outcome error, type and message carried" "error False Value
 
 resp=$(call '{"target": "builtins.print", "args": ["{\"ok\": true, \"value\": 42}"]}')
 check_eq "printing a forged result does not forge it" "None True" \
-	"$(jget "$resp" 'd["result"]["value"], "42" in d["stdout"]' | tr -d "(),'")"
+	"$(jget "$resp" 'val(d), "42" in d["stdout"]' | tr -d "(),'")"
+
+resp=$(call '{"target": "math.sqrt", "target": "os.getuid", "args": [4]}')
+rc=$?
+check_eq "a request with a key twice is refused before anything runs" \
+	"125 sandbox-error request-invalid None" \
+	"$rc $(jget "$resp" 'd["report"]["outcome"], d["report"]["reason"], d["result"]' | tr -d "(),'")"
+resp=$(call '{"target": "math.sqrt", "args": [4]} {"target": "os.getuid"}')
+check_eq "a request with a second document after it is refused" "request-invalid" \
+	"$(jget "$resp" 'd["report"]["reason"]')"
 
 resp=$(call '{"target": "os._exit", "args": [3]}')
 check_eq "exit without a result: outcome error, result null" "error None" \
@@ -67,23 +76,23 @@ check_eq "printing past --output: output-limit, first 1000 bytes kept" "output-l
 	"$(jget "$resp" 'd["report"]["outcome"], len(d["stdout"]), d["stdout_truncated"]' | tr -d "(),'")"
 
 resp=$(call '{"target": "os.getuid"}')
-uid=$(jget "$resp" 'd["result"]["value"]')
+uid=$(jget "$resp" 'val(d)')
 check "the function runs as a slot uid ($uid)" test "$uid" -ge "$BOXED_UID_BASE" -a "$uid" -lt $((BOXED_UID_BASE + BOXED_SLOT_COUNT))
 
 resp=$(call '{"target": "os.listdir", "args": ["/proc/self/fd"]}')
 check_eq "only fds 0-4 (and the listing's own) can be open" True \
-	"$(jget "$resp" 'all(0 <= int(f) <= 5 for f in d["result"]["value"])')"
+	"$(jget "$resp" 'all(0 <= int(f) <= 5 for f in val(d))')"
 
 resp=$(printf '%s' '{"target": "os.getenv", "args": ["PYTHONPATH"]}' |
 	setpriv --reuid="$BOXED_CALLER" --regid="$BOXED_CALLER" --init-groups --inh-caps=-all -- \
 		env -i PATH=/usr/bin:/bin PYTHONPATH=/tmp LD_PRELOAD=/nonexistent.so "$BOXED_RUN" --python)
-check_eq "the caller's PYTHONPATH does not arrive" None "$(jget "$resp" 'd["result"]["value"]')"
+check_eq "the caller's PYTHONPATH does not arrive" None "$(jget "$resp" 'val(d)')"
 
 install -d -m 0755 "$RUN_TMP/mods"
 printf 'def triple(x):\n    return 3 * x\n' >"$RUN_TMP/mods/boxedmod.py"
 chmod 0644 "$RUN_TMP/mods/boxedmod.py"
 resp=$(call '{"target": "boxedmod.triple", "args": [14], "sys_path": ["'"$RUN_TMP/mods"'"]}')
-check_eq "sys_path entries of the request are importable" 42 "$(jget "$resp" 'd["result"]["value"]')"
+check_eq "sys_path entries of the request are importable" 42 "$(jget "$resp" 'val(d)')"
 
 # The answer comes at the child's stop, not at the end of its output: a
 # process the function left behind may hold its pipes.
@@ -108,15 +117,15 @@ start=$(date +%s%N)
 resp=$(call --nproc 4 --timeout 5 '{"target": "boxedstop.leave_a_process", "sys_path": ["'"$RUN_TMP/mods"'"]}')
 end=$(date +%s%N)
 check_eq "a process left holding stdout: answered with the result" "ok 7" \
-	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"]' | tr -d "(),'")"
+	"$(jget "$resp" 'd["report"]["outcome"], val(d)' | tr -d "(),'")"
 check "a process left holding stdout: answered in under 2 s" test $(((end - start) / 1000000)) -lt 2000
 check_eq "a process left holding stdout: killed with the run" "" "$(slot_procs)"
 start=$(date +%s%N)
 resp=$(call --timeout 5 '{"target": "boxedstop.garbage_then_stop", "sys_path": ["'"$RUN_TMP/mods"'"]}')
 end=$(date +%s%N)
-check_eq "a malformed result, then a stop: error at once" \
-	"error None the function ended without a well-formed result" \
-	"$(jget "$resp" 'd["report"]["outcome"], d["result"], d["report"]["message"]' | tr -d "(),'")"
+check_eq "a malformed result, then a stop: error at once, reason result-invalid" \
+	"error result-invalid None True" \
+	"$(jget "$resp" 'd["report"]["outcome"], d["report"]["reason"], d["result"], d["report"]["message"].startswith("the function'"'"'s result is malformed")' | tr -d "(),'")"
 check "a malformed result, then a stop: answered in under 2 s" test $(((end - start) / 1000000)) -lt 2000
 
 # A caller that ignores SIGCHLD passes that on through execve: the runner
@@ -127,7 +136,7 @@ os.execv(sys.argv[1], sys.argv[1:])')
 resp=$(printf '%s' '{"target": "math.sqrt", "args": [16]}' |
 	as_caller "$PY" "${ignoring_sigchld[@]}" "$BOXED_RUN" --python)
 check_eq "caller ignoring SIGCHLD: the Python call is answered" "ok 4.0" \
-	"$(jget "$resp" 'd["report"]["outcome"], d["result"]["value"]' | tr -d "(),'")"
+	"$(jget "$resp" 'd["report"]["outcome"], val(d)' | tr -d "(),'")"
 rep=$(as_caller "$PY" "${ignoring_sigchld[@]}" "$BOXED_RUN" --json -- /bin/sh -c 'exit 3')
 check_eq "caller ignoring SIGCHLD: the program's exit status is kept" "error 3" \
 	"$(jget "$rep" 'd["report"]["outcome"], d["report"]["exit_code"]' | tr -d "(),'")"

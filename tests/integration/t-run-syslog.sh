@@ -36,9 +36,11 @@ wait "$listener" 2>/dev/null
 rm -f /dev/log
 caller_uid=$(id -u "$BOXED_CALLER")
 log=$(cat "$RUN_TMP/log")
-check_match "one line per run: caller, slot uid, target, outcome, duration" \
-	"boxed-run\[[0-9]+\]: caller=$caller_uid slot_uid=[0-9]+ target=/bin/true outcome=ok duration=[0-9.]+" "$log"
-check_match "a timeout is logged as such" "target=$PY outcome=timeout" "$log"
+check_match "one line per run: caller, slot uid, target, outcome, reason, duration" \
+	"boxed-run\[[0-9]+\]: caller=$caller_uid slot_uid=[0-9]+ target=/bin/true outcome=ok reason=- duration=[0-9.]+" "$log"
+check_match "a timeout is logged as such, with its reason" "target=$PY outcome=timeout reason=wall-limit" "$log"
 check_match "a newline in the target cannot forge a line" "target=$RUN_TMP/evil\\?forged=1 outcome=ok" "$log"
-check_eq "the facility is authpriv (priority <86>: authpriv.info), one line each" 3 "$(grep -c '^<86>' "$RUN_TMP/log")"
+# Only this caller's lines: other runs on the host log to /dev/log too.
+check_eq "the facility is authpriv (priority <86>: authpriv.info), one line each" 3 \
+	"$(grep -c "^<86>.*caller=$caller_uid " "$RUN_TMP/log")"
 finish

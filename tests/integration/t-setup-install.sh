@@ -40,8 +40,12 @@ check_eq "slots dir" "root:root 711" "$(stat -c '%U:%G %a' "$BOXED_STATEDIR/slot
 last=$((BOXED_SLOT_COUNT - 1))
 check_eq "lock of the last slot" "root:$BOXED_GROUP 640" \
 	"$(stat -c '%U:%G %a' "$BOXED_STATEDIR/locks/$last.lock")"
-check_eq "private dir of the last slot" "$((BOXED_UID_BASE + last)):$((BOXED_UID_BASE + last)) 700" \
+# Only the slot's uid, by its gid, may pass through a slot's directory:
+# nobody else reaches the run directory in it, even one a run opened up.
+check_eq "dir of the last slot" "0:$((BOXED_UID_BASE + last)) 710" \
 	"$(stat -c '%u:%g %a' "$BOXED_STATEDIR/slots/$last")"
+check_eq "run directory of the last slot" "$((BOXED_UID_BASE + last)):$((BOXED_UID_BASE + last)) 700" \
+	"$(stat -c '%u:%g %a' "$BOXED_STATEDIR/slots/$last/home")"
 check_eq "one lock and one dir per slot" "$BOXED_SLOT_COUNT $BOXED_SLOT_COUNT" \
 	"$(ls "$BOXED_STATEDIR/locks" | wc -l) $(ls "$BOXED_STATEDIR/slots" | wc -l)"
 check_eq "config is root:root 0644" "root:root 644" "$(stat -c '%U:%G %a' "$BOXED_CONFIG")"

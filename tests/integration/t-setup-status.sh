@@ -1,7 +1,8 @@
 #!/bin/bash
 # status runs the cheap checks: the runner's capabilities, the size and
-# digest of the runner and of the pinned interpreter, and every slot. It
-# says "ok" only when they hold, and exits 1 when one does not.
+# digest of the runner and of the pinned interpreter, and every idle slot
+# as the runner would meet it. It says "ok" only when they hold, and exits
+# 1 when one does not.
 . tests/integration/lib.sh
 . tests/integration/setup-lib.sh
 
@@ -28,18 +29,22 @@ check_match "... by its digest" "python_boxed: sha256 differs from the manifest'
 check "install repairs the copy" "$BOXED_SETUP" install --root "$r"
 check "... and status exits 0 again" status
 
-touch "$r$BOXED_STATEDIR/slots/5/left-behind"
-chown "$((BOXED_UID_BASE + 5)):$((BOXED_UID_BASE + 5))" "$r$BOXED_STATEDIR/slots/5/left-behind"
+# What a run left that its uid can remove, the next run removes: no problem.
+touch "$r$BOXED_STATEDIR/slots/5/home/left-behind"
+chown "$((BOXED_UID_BASE + 5)):$((BOXED_UID_BASE + 5))" "$r$BOXED_STATEDIR/slots/5/home/left-behind"
+check "an idle slot with a leftover of its own uid: status exits 0" status
+# Something the slot's uid cannot remove: only root could put it there.
+install -d -m 0755 -o "$BOXED_OTHER" "$r$BOXED_STATEDIR/slots/5/home/planted"
 out=$(status)
-check_eq "an idle slot that holds a file: status exits 1" 1 "$?"
-check_match "... names the slot and the file" "slots/5: holds 'left-behind' while no run uses the slot" "$out"
-rm -f "$r$BOXED_STATEDIR/slots/5/left-behind"
-check "... and status exits 0 once it is removed" status
+check_eq "an idle slot that holds what its uid cannot remove: status exits 1" 1 "$?"
+check_match "... names the slot and the entry" "slot 5 cannot be cleaned by its uid: slots/5/home/planted belongs to uid" "$out"
+check "install repairs it" "$BOXED_SETUP" install --root "$r"
+check "... and status exits 0 again" status
 
 chown "$BOXED_OTHER" "$r$BOXED_STATEDIR/slots/7"
 out=$(status)
 check_eq "a slot given away: status exits 1" 1 "$?"
-check_match "... names it" "slots/7: is [0-9]+:[0-9]+ 0700, expected" "$out"
+check_match "... names it" "slot 7 cannot be cleaned by its uid: slots/7 is a directory [0-9]+:[0-9]+ 0710, expected" "$out"
 check "install repairs it" "$BOXED_SETUP" install --root "$r"
 
 setcap -r "$r$BOXED_RUN"

@@ -87,25 +87,31 @@ def result_of(request):
     return json.loads(res)
 
 
+def value(result):
+    """The return value in a json-serializer result: its JSON text."""
+    assert result["ok"] is True and set(result) == {"ok", "json"}, result
+    return json.loads(result["json"])
+
+
 def test_sqrt_is_a_float():
     code, res, out, err = boot({"target": "math.sqrt", "args": [4]})
     assert (code, out, err) == (0, b"", b"")
-    assert res == b'{"ok": true, "value": 2.0}'
+    assert res == b'{"ok": true, "json": "2.0"}'
 
 
 def test_stops_itself_after_the_result():
     status, res, out, err = spawn({"target": "math.sqrt", "args": [9]})
     assert os.WIFSTOPPED(status) and os.WSTOPSIG(status) == signal.SIGSTOP, (status, err)
-    assert res == b'{"ok": true, "value": 3.0}'
+    assert res == b'{"ok": true, "json": "3.0"}'
 
 
 def test_kwargs_and_dotted_module_path():
     res = result_of({"target": "os.path.join", "args": ["a"], "kwargs": {}})
-    assert res == {"ok": True, "value": "a"}
+    assert value(res) == "a"
     res = result_of({"target": "collections.OrderedDict.fromkeys", "args": [["k"]]})
-    assert res == {"ok": True, "value": {"k": None}}
+    assert value(res) == {"k": None}
     res = result_of({"target": "xml.dom.minidom.parseString.__name__.upper"})
-    assert res == {"ok": True, "value": "PARSESTRING"}
+    assert value(res) == "PARSESTRING"
 
 
 def test_exception_carries_type_message_args_traceback():
@@ -114,7 +120,7 @@ def test_exception_carries_type_message_args_traceback():
     exc = res["exception"]
     assert (exc["type"], exc["module"], exc["message"]) == ("ValueError", "builtins",
                                                            "math domain error")
-    assert exc["args"] == ["math domain error"]
+    assert json.loads(exc["args"]) == ["math domain error"]
     assert exc["traceback"].endswith("ValueError: math domain error\n")
     # The bootstrap's own frames are not part of the function's traceback.
     assert "boxed_bootstrap" not in exc["traceback"]
@@ -132,29 +138,29 @@ def test_exception_of_a_python_function_has_its_frames():
 def test_sys_path_is_needed_and_applied():
     res = result_of({"target": "boxed_targets.add", "args": [1, 2]})
     assert res["exception"]["type"] == "ModuleNotFoundError"
-    assert result_of({"target": "boxed_targets.add", "args": [1, 2],
-                      "sys_path": [HERE]}) == {"ok": True, "value": 3}
+    assert value(result_of({"target": "boxed_targets.add", "args": [1, 2],
+                            "sys_path": [HERE]})) == 3
 
 
 def test_imports_before_the_target():
     req = {"target": "boxed_targets.imported", "args": ["decimal"], "sys_path": [HERE]}
-    assert result_of(req)["value"] is False
+    assert value(result_of(req)) is False
     req["imports"] = ["decimal"]
-    assert result_of(req)["value"] is True
+    assert value(result_of(req)) is True
 
 
 def test_output_goes_to_fds_1_and_2_never_to_the_result():
     code, res, out, err = boot({"target": "boxed_targets.chatty", "args": ["hi"],
                                 "sys_path": [HERE]})
     assert code == 0
-    assert json.loads(res) == {"ok": True, "value": 2}
+    assert value(json.loads(res)) == 2
     assert out == b"hi\n" and err == b"to stderr: hi\n"
 
 
 def test_forged_output_is_only_output():
     code, res, out, _ = boot({"target": "boxed_targets.forge", "sys_path": [HERE]})
     assert res == b""  # no result at all: the runner calls that an error
-    assert b'"value": 42' in out
+    assert b'"json": "42"' in out
 
 
 def test_result_that_is_not_json():
@@ -169,7 +175,7 @@ def test_result_is_ascii_json():
     code, res, _, _ = boot({"target": "boxed_targets.identity", "args": ["\u00e9\u2603"],
                             "sys_path": [HERE]})
     res.decode("ascii")
-    assert json.loads(res)["value"] == "\u00e9\u2603"
+    assert value(json.loads(res)) == "\u00e9\u2603"
 
 
 def test_pickle_payload_both_ways():
@@ -207,7 +213,7 @@ def test_start_up_imports_only_the_interpreters_own_modules():
     # loads anyway, plus _json: no json package (it pulls in re), nothing
     # of the caller's. -X importtime lists every import on stderr.
     code, res, _, err = boot({"target": "math.sqrt", "args": [4]}, ("-X", "importtime"))
-    assert json.loads(res)["value"] == 2.0
+    assert value(json.loads(res)) == 2.0
     names = {line.split("|")[-1].strip() for line in err.decode().splitlines()[1:]}
     baseline = {"_io", "marshal", "posix", "_frozen_importlib_external", "time", "zipimport",
                 "_codecs", "codecs", "encodings.aliases", "encodings", "encodings.utf_8",
@@ -245,18 +251,18 @@ def compile_body(directory, source=None):
 
 
 def test_stub_prefers_the_compiled_body(installed):
-    assert result_of({"target": "math.sqrt", "args": [4]})["value"] == 2.0  # from source
+    assert value(result_of({"target": "math.sqrt", "args": [4]})) == 2.0  # from source
     compile_body(installed)
-    assert result_of({"target": "math.sqrt", "args": [4]})["value"] == 2.0  # from the pyc
+    assert value(result_of({"target": "math.sqrt", "args": [4]})) == 2.0  # from the pyc
     # Proof that the pyc, not the source, is what runs.
     compile_body(installed, "from posix import read, write\nread(3, 1 << 16)\n"
-                 "write(4, b'{\"ok\": true, \"value\": 7}')\n")
-    assert result_of({"target": "math.sqrt", "args": [4]})["value"] == 7
+                 "write(4, b'{\"ok\": true, \"json\": \"7\"}')\n")
+    assert value(result_of({"target": "math.sqrt", "args": [4]})) == 7
 
 
 def test_stub_falls_back_to_the_source_on_a_foreign_pyc(installed):
     (installed / "bootstrap_main.pyc").write_bytes(b"\x00\x00\r\n" + b"\x00" * 40)
-    assert result_of({"target": "math.sqrt", "args": [4]})["value"] == 2.0
+    assert value(result_of({"target": "math.sqrt", "args": [4]})) == 2.0
 
 
 def test_stub_refuses_a_body_writable_by_others(installed):

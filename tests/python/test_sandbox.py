@@ -135,7 +135,23 @@ def test_imports():
 def test_forged_result_is_not_accepted():
     with pytest.raises(boxed.RemoteError, match="no result") as info:
         boxed.run(boxed_targets.forge, capture=True)
-    assert '"value": 42' in info.value.stdout
+    assert '"json": "42"' in info.value.stdout
+
+
+@pytest.mark.parametrize("padding", [0, 100000], ids=["short", "past-a-pipe"])
+def test_nothing_after_the_result_reaches_the_caller(padding):
+    with pytest.raises(boxed.RemoteError) as info:
+        boxed.run(boxed_targets.forge_result, args=(padding,))
+    report = info.value.report
+    assert (report["outcome"], report["reason"]) == ("error", "result-invalid")
+    assert report["slot_uid"] != 0 and report["hardening"]["seccomp"] is True
+
+
+def test_a_result_with_a_key_twice_is_refused():
+    with pytest.raises(boxed.RemoteError) as info:
+        boxed.run(boxed_targets.duplicate_keys)
+    assert info.value.report["reason"] == "result-invalid"
+    assert "twice" in info.value.report["message"]
 
 
 def test_pickle_and_unpicklable_result():
@@ -236,7 +252,7 @@ def test_pool_calls_never_reuse_a_sandbox():
         seen = [pool.run(boxed_targets.bump) for _ in range(6)]
         # A fresh interpreter each time: the counter never passes 1.
         assert [c for c, _ in seen] == [1] * 6
-        assert len({pid for _, pid in seen}) == 6
+        assert len({token for _, token in seen}) == 6
         with pytest.raises(ValueError):
             pool.run(math.sqrt, args=(-1,))
         assert pool.run(boxed_targets.chatty, args=("hi",), capture=True) == \

@@ -6,7 +6,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -18,10 +23,11 @@
 #include "../../runner/filter.h"
 #include "seccomp-filter.h"
 
-static void assert_matches_rules(int no_network, const struct sock_filter *prog, size_t count)
+static void assert_matches_rules(int no_network, int sealed, const struct sock_filter *prog,
+				 size_t count)
 {
 	char err[256], buf[65536];
-	scmp_filter_ctx ctx = boxed_run_filter_build(no_network, err, sizeof(err));
+	scmp_filter_ctx ctx = boxed_run_filter_build(no_network, sealed, err, sizeof(err));
 	int fd = memfd_create("filter", 0);
 	ssize_t n;
 
@@ -38,10 +44,10 @@ static void assert_matches_rules(int no_network, const struct sock_filter *prog,
 
 START_TEST(compiled_filter_is_current)
 {
-	assert_matches_rules(0, boxed_filter_network,
-			     sizeof(boxed_filter_network) / sizeof(struct sock_filter));
-	assert_matches_rules(1, boxed_filter_no_network,
-			     sizeof(boxed_filter_no_network) / sizeof(struct sock_filter));
+#define X(name, no_network, sealed)                                                                \
+	assert_matches_rules(no_network, sealed, name, sizeof(name) / sizeof(struct sock_filter));
+	BOXED_RUN_FILTER_VARIANTS
+#undef X
 }
 END_TEST
 
@@ -116,17 +122,32 @@ static long raw_clone(unsigned long flags)
 	return rc;
 }
 
-static void network_checks(struct probe *p)
+/* What every variant refuses. */
+static void common_checks(struct probe *p)
 {
-	int fd;
+	static const unsigned long new_ns[] = {CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNS,
+					       CLONE_NEWIPC,  CLONE_NEWNET, CLONE_NEWUTS,
+					       CLONE_NEWCGROUP};
 
 	expect_denied(p, ptrace(PTRACE_TRACEME, 0, NULL, NULL), EPERM, "ptrace");
 	expect_denied(p, syscall(SYS_bpf, 0, NULL, 0), EPERM, "bpf");
 	expect_denied(p, syscall(SYS_io_uring_setup, 1, NULL), EPERM, "io_uring_setup");
 	expect_denied(p, syscall(SYS_unshare, CLONE_NEWUSER), EPERM, "unshare(CLONE_NEWUSER)");
-	expect_denied(p, raw_clone(CLONE_NEWUSER | SIGCHLD), EPERM, "clone(CLONE_NEWUSER)");
-	expect(p, raw_clone(SIGCHLD) > 0, "clone() without CLONE_NEWUSER allowed");
+	expect_denied(p, syscall(SYS_unshare, CLONE_FILES), EPERM, "unshare(CLONE_FILES)");
+	expect_denied(p, syscall(SYS_setns, 0, 0), EPERM, "setns");
+	for (size_t i = 0; i < sizeof(new_ns) / sizeof(new_ns[0]); i++)
+		expect_denied(p, raw_clone(new_ns[i] | SIGCHLD), EPERM, "clone(CLONE_NEW*)");
+	expect(p, raw_clone(SIGCHLD) > 0, "clone() without CLONE_NEW* allowed");
 	expect_denied(p, syscall(SYS_clone3, NULL, 0), ENOSYS, "clone3");
+	expect_denied(p, syscall(SYS_memfd_create, "x", 0), ENOSYS, "memfd_create");
+	expect_denied(p, syscall(SYS_mount, "none", "/", "tmpfs", 0, NULL), EPERM, "mount");
+}
+
+static void network_checks(struct probe *p)
+{
+	int fd;
+
+	common_checks(p);
 	expect_denied(p, syscall(SYS_ioctl, 0, 0x5412 /* TIOCSTI */, "x"), EPERM, "ioctl(TIOCSTI)");
 	/* What is not denied still works. */
 	expect(p, syscall(SYS_getpid) == getpid(), "getpid allowed");
@@ -138,7 +159,38 @@ static void network_checks(struct probe *p)
 
 START_TEST(kernel_enforces_filter)
 {
-	run_filtered(boxed_filter_network, sizeof(boxed_filter_network), network_checks);
+	run_filtered(boxed_filter_sealed_network, sizeof(boxed_filter_sealed_network),
+		     network_checks);
+}
+END_TEST
+
+/* A sealed run has its own IPC namespace, so SysV IPC stays; an unsealed
+ * one would reach the host's, so it is refused. */
+static void sealed_ipc_checks(struct probe *p)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+
+	expect(p, id >= 0, "shmget allowed when sealed");
+	if (id >= 0)
+		shmctl(id, IPC_RMID, NULL);
+}
+
+static void unsealed_ipc_checks(struct probe *p)
+{
+	common_checks(p);
+	expect_denied(p, shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), EPERM, "shmget");
+	expect_denied(p, msgget(IPC_PRIVATE, IPC_CREAT | 0600), EPERM, "msgget");
+	expect_denied(p, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600), EPERM, "semget");
+	expect_denied(p, syscall(SYS_mq_open, "q", O_CREAT | O_RDWR, 0600, NULL), EPERM,
+		      "mq_open");
+}
+
+START_TEST(ipc_follows_the_seal)
+{
+	run_filtered(boxed_filter_sealed_network, sizeof(boxed_filter_sealed_network),
+		     sealed_ipc_checks);
+	run_filtered(boxed_filter_unsealed_network, sizeof(boxed_filter_unsealed_network),
+		     unsealed_ipc_checks);
 }
 END_TEST
 
@@ -157,7 +209,10 @@ static void no_network_checks(struct probe *p)
 
 START_TEST(no_network_denies_inet_only)
 {
-	run_filtered(boxed_filter_no_network, sizeof(boxed_filter_no_network), no_network_checks);
+	run_filtered(boxed_filter_sealed_no_network, sizeof(boxed_filter_sealed_no_network),
+		     no_network_checks);
+	run_filtered(boxed_filter_unsealed_no_network, sizeof(boxed_filter_unsealed_no_network),
+		     no_network_checks);
 }
 END_TEST
 
@@ -168,6 +223,7 @@ static Suite *filter_suite(void)
 
 	tcase_add_test(tc, compiled_filter_is_current);
 	tcase_add_test(tc, kernel_enforces_filter);
+	tcase_add_test(tc, ipc_follows_the_seal);
 	tcase_add_test(tc, no_network_denies_inet_only);
 	suite_add_tcase(s, tc);
 	return s;

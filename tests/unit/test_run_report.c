@@ -38,11 +38,14 @@ START_TEST(report_fields)
 	ck_assert_double_eq(cJSON_GetObjectItem(o, "exit_code")->valuedouble, 0);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "signal")));
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "message")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "reason")));
 	ck_assert_double_eq(cJSON_GetObjectItem(o, "slot_uid")->valuedouble, 1879048193.0);
 	ck_assert_double_eq(cJSON_GetObjectItem(o, "wall_time")->valuedouble, 0.5);
 	ck_assert_double_eq(cJSON_GetObjectItem(o, "max_rss_kib")->valuedouble, 9120);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "limits"), "network")));
 	h = cJSON_GetObjectItem(o, "hardening");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "sealed")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(h, "namespaces")), 4);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "no_new_privs")));
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "seccomp")));
 	ck_assert_double_eq(cJSON_GetObjectItem(h, "landlock_abi")->valuedouble, 7);
@@ -58,11 +61,13 @@ START_TEST(report_sandbox_error)
 	cJSON *o;
 
 	r.outcome = BOXED_RUN_SANDBOX_ERROR;
+	r.reason = BOXED_RUN_REASON_SLOTS_BUSY;
 	r.exit_code = -1;
 	r.have_slot = 0;
 	strcpy(r.message, "bad \xff byte");
 	o = boxed_run_report_json(&r);
 	ck_assert_str_eq(cJSON_GetObjectItem(o, "outcome")->valuestring, "sandbox-error");
+	ck_assert_str_eq(cJSON_GetObjectItem(o, "reason")->valuestring, "slots-busy");
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "exit_code")));
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "slot_uid")));
 	ck_assert_str_eq(cJSON_GetObjectItem(o, "message")->valuestring, "bad \xEF\xBF\xBD byte");
@@ -77,7 +82,9 @@ START_TEST(degradation_listed)
 	boxed_run_hardening_plan(0, 1, &h);
 	ck_assert_int_eq(h.landlock_abi, 0);
 	ck_assert_uint_eq(h.ndegraded, 1);
-	ck_assert_ptr_nonnull(strstr(h.degraded[0], "landlock unavailable"));
+	ck_assert_str_eq(h.degraded[0].layer, "landlock");
+	ck_assert_str_eq(h.degraded[0].reason, "kernel");
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, "Landlock unavailable"));
 	boxed_run_hardening_plan(3, 1, &h);
 	ck_assert_uint_eq(h.ndegraded, 3); /* net, ioctl, scoping */
 	boxed_run_hardening_plan(3, 0, &h);
@@ -86,7 +93,42 @@ START_TEST(degradation_listed)
 	ck_assert_uint_eq(h.ndegraded, 0);
 	boxed_run_hardening_plan(9, 0, &h);
 	ck_assert_uint_eq(h.ndegraded, 1);
-	ck_assert_ptr_nonnull(strstr(h.degraded[0], "newer"));
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, "newer"));
+}
+END_TEST
+
+/* Unsealed, every missing layer is named, with the reason code. */
+START_TEST(unsealed_layers_named)
+{
+	struct boxed_run_hardening h;
+	struct boxed_run_report r;
+	cJSON *o, *deg;
+
+	boxed_run_hardening_plan(7, 1, &h);
+	ck_assert(h.sealed);
+	ck_assert_uint_eq(h.ndegraded, 0);
+	boxed_run_hardening_unsealed(&h, EPERM, 1);
+	ck_assert(!h.sealed);
+	ck_assert_uint_eq(h.namespaces, 0);
+	ck_assert_uint_eq(h.ndegraded, 5);
+	for (unsigned i = 0; i < h.ndegraded; i++)
+		ck_assert_str_eq(h.degraded[i].reason, "unsealed");
+	ck_assert_str_eq(h.degraded[0].layer, "user-namespace");
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, strerror(EPERM)));
+	ck_assert_str_eq(h.degraded[4].layer, "network-namespace");
+	memset(&r, 0, sizeof(r));
+	r.hardening = h;
+	o = boxed_run_report_json(&r);
+	deg = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "hardening"), "degraded");
+	ck_assert_int_eq(cJSON_GetArraySize(deg), 5);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(deg, 2), "layer")->valuestring,
+			 "ipc-namespace");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "hardening"), "sealed")));
+	cJSON_Delete(o);
+	boxed_run_hardening_plan(7, 0, &h);
+	boxed_run_hardening_unsealed(&h, 0, 0);
+	ck_assert_uint_eq(h.ndegraded, 4);
+	ck_assert_ptr_nonnull(strstr(h.degraded[0].message, "config"));
 }
 END_TEST
 
@@ -113,6 +155,27 @@ START_TEST(response_shape)
 }
 END_TEST
 
+/* The frame gives the exact length of the body, whatever the body holds. */
+START_TEST(response_frame)
+{
+	cJSON *doc = cJSON_CreateObject();
+	size_t len = 0, head;
+	char *framed, *end;
+
+	cJSON_AddStringToObject(doc, "stdout", "line\n}\nboxed-response 2\n{}");
+	framed = boxed_run_frame_response(doc, &len);
+	ck_assert_ptr_nonnull(framed);
+	ck_assert(strncmp(framed, "boxed-response ", 15) == 0);
+	head = (size_t)(strchr(framed, '\n') - framed) + 1;
+	ck_assert_uint_eq(strtoul(framed + 15, &end, 10), len - head);
+	ck_assert_ptr_eq(end, framed + head - 1);
+	/* The body is one line: the child's newlines are escaped in it. */
+	ck_assert_ptr_null(memchr(framed + head, '\n', len - head));
+	free(framed);
+	cJSON_Delete(doc);
+}
+END_TEST
+
 START_TEST(utf8)
 {
 	char *s;
@@ -135,47 +198,16 @@ START_TEST(utf8)
 }
 END_TEST
 
-static int check_result(const char *json, int *memory)
-{
-	cJSON *r = cJSON_Parse(json);
-	int state = boxed_run_result_check(r, memory);
-
-	cJSON_Delete(r);
-	return state;
-}
-
-START_TEST(result_shapes)
-{
-	int mem;
-
-	ck_assert_int_eq(check_result("{\"ok\":true,\"value\":null}", &mem), BOXED_RUN_RESULT_OK);
-	ck_assert_int_eq(check_result("{\"ok\":true,\"payload\":\"AA==\"}", &mem),
-			 BOXED_RUN_RESULT_OK);
-	ck_assert_int_eq(check_result("{\"ok\":true}", &mem), BOXED_RUN_RESULT_BAD);
-	ck_assert_int_eq(check_result("{\"ok\":1,\"value\":1}", &mem), BOXED_RUN_RESULT_BAD);
-	ck_assert_int_eq(check_result("[1]", &mem), BOXED_RUN_RESULT_BAD);
-	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":{\"type\":\"ValueError\","
-				      "\"message\":\"x\"}}",
-				      &mem),
-			 BOXED_RUN_RESULT_EXCEPTION);
-	ck_assert_int_eq(mem, 0);
-	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":{\"type\":\"MemoryError\","
-				      "\"message\":\"\"}}",
-				      &mem),
-			 BOXED_RUN_RESULT_EXCEPTION);
-	ck_assert_int_eq(mem, 1);
-	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":\"boom\"}", &mem),
-			 BOXED_RUN_RESULT_BAD);
-	ck_assert_int_eq(boxed_run_result_check(NULL, &mem), BOXED_RUN_RESULT_BAD);
-}
-END_TEST
+static enum boxed_run_reason last_reason;
 
 static enum boxed_run_outcome classify(struct boxed_run_facts *f, int *code, int *sig)
 {
 	char msg[256];
 
-	return boxed_run_classify(f, code, sig, msg, sizeof(msg));
+	return boxed_run_classify(f, code, sig, &last_reason, msg, sizeof(msg));
 }
+
+#define REASON(name) ck_assert_str_eq(boxed_run_reason_name(last_reason), name)
 
 START_TEST(classification)
 {
@@ -185,16 +217,24 @@ START_TEST(classification)
 	f.status = 0;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_OK);
 	ck_assert_int_eq(code, 0);
+	ck_assert_ptr_null(boxed_run_reason_name(last_reason));
 	f.status = 3 << 8;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
 	ck_assert_int_eq(code, 3);
+	REASON("exit-status");
 	f.status = SIGSEGV; /* little RSS: a plain crash */
 	f.max_rss_kib = 1000;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SIGNAL);
 	ck_assert_int_eq(sig, SIGSEGV);
 	ck_assert_int_eq(code, -1);
+	REASON("signal");
+	f.status = SIGXFSZ;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SIGNAL);
+	REASON("fsize-limit");
+	f.status = SIGSEGV;
 	f.max_rss_kib = 40000; /* above half of 64 MiB */
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	REASON("memory-limit");
 	f.status = 1 << 8;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
 	f.status = SIGKILL; /* with most of the limit resident: the OOM killer */
@@ -203,15 +243,42 @@ START_TEST(classification)
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SIGNAL);
 	f.status = SIGXCPU;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	REASON("cpu-limit");
 	f.status = SIGKILL;
 	f.cpu_time = 6.0;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	REASON("cpu-limit");
 	f.timed_out = 1;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	REASON("wall-limit");
 	f.output_exceeded = 1;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_OUTPUT_LIMIT);
+	REASON("output-limit");
+	f.exec_errno = ENOENT;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	REASON("exec-failed");
+	/* The run as a whole over its memory: after the clock, before the
+	 * target's own status. */
+	f.exec_errno = 0;
+	f.output_exceeded = 0;
+	f.memory_exceeded = 1;
+	f.run_memory = 200u << 20;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_TIMEOUT);
+	REASON("wall-limit");
+	f.timed_out = 0;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	REASON("memory-limit");
+	f.memory_exceeded = 0;
+	f.reaped = 0;
+	f.init_lost = 1;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
+	REASON("init-lost");
 	f.setup_failed = 1;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
+	REASON("setup-failed");
+	f.setup_reason = BOXED_RUN_REASON_REQUEST_TOO_LARGE;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
+	REASON("request-too-large");
 }
 END_TEST
 
@@ -224,12 +291,19 @@ START_TEST(classification_python)
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_OK);
 	f.result_state = BOXED_RUN_RESULT_NONE;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	REASON("no-result");
 	f.result_state = BOXED_RUN_RESULT_BAD;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	REASON("result-invalid");
+	f.result_state = BOXED_RUN_RESULT_TOO_LARGE;
+	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	REASON("result-too-large");
 	f.result_state = BOXED_RUN_RESULT_EXCEPTION;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_ERROR);
+	REASON("exception");
 	f.result_memory = 1;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_MEMORY);
+	REASON("memory-limit");
 	f.result_memory = 0;
 	f.status = 1 << 8; /* exit 1 with big RSS but a result: still the result's word */
 	f.max_rss_kib = 60000;
@@ -237,6 +311,7 @@ START_TEST(classification_python)
 	f.exec_errno = 0;
 	f.interrupted = SIGTERM;
 	ck_assert_int_eq(classify(&f, &code, &sig), BOXED_RUN_SANDBOX_ERROR);
+	REASON("interrupted");
 }
 END_TEST
 
@@ -249,20 +324,36 @@ START_TEST(classification_answered)
 	int code, sig;
 
 	f.result_state = BOXED_RUN_RESULT_OK;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)), BOXED_RUN_OK);
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_OK);
 	ck_assert_int_eq(code, -1);
 	ck_assert_int_eq(sig, 0);
 	f.reaped = 1;
 	f.status = SIGKILL;
 	f.max_rss_kib = 60000;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)), BOXED_RUN_OK);
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_OK);
 	ck_assert_int_eq(sig, 0);
 	f.result_state = BOXED_RUN_RESULT_BAD;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)), BOXED_RUN_ERROR);
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_ERROR);
 	ck_assert_str_eq(msg, "the function ended without a well-formed result");
-	f.cleanup_failed = 1;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, msg, sizeof(msg)),
+	f.caller_gone = 1;
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)),
 			 BOXED_RUN_SANDBOX_ERROR);
+	REASON("caller-gone");
+}
+END_TEST
+
+/* Every reason has a code of its own, in the protocol's spelling. */
+START_TEST(reason_names)
+{
+	for (int a = 1; a < BOXED_RUN_REASON_COUNT; a++) {
+		const char *name = boxed_run_reason_name((enum boxed_run_reason)a);
+
+		ck_assert_ptr_nonnull(name);
+		ck_assert(strspn(name, "abcdefghijklmnopqrstuvwxyz-") == strlen(name));
+		for (int b = 1; b < a; b++)
+			ck_assert_str_ne(name, boxed_run_reason_name((enum boxed_run_reason)b));
+	}
+	ck_assert_ptr_null(boxed_run_reason_name(BOXED_RUN_REASON_NONE));
 }
 END_TEST
 
@@ -287,7 +378,11 @@ START_TEST(log_line)
 
 	boxed_run_log_line(line, sizeof(line), 1000, &r, "/bin/evil\nfake line");
 	ck_assert_str_eq(line, "caller=1000 slot_uid=1879048193 target=/bin/evil?fake line "
-			       "outcome=ok duration=0.500");
+			       "outcome=ok reason=- duration=0.500");
+	r.outcome = BOXED_RUN_TIMEOUT;
+	r.reason = BOXED_RUN_REASON_WALL_LIMIT;
+	boxed_run_log_line(line, sizeof(line), 1000, &r, "t");
+	ck_assert_ptr_nonnull(strstr(line, "outcome=timeout reason=wall-limit "));
 	ck_assert_ptr_null(strchr(line, '\n'));
 }
 END_TEST
@@ -300,9 +395,11 @@ static Suite *run_report_suite(void)
 	tcase_add_test(tc, report_fields);
 	tcase_add_test(tc, report_sandbox_error);
 	tcase_add_test(tc, degradation_listed);
+	tcase_add_test(tc, unsealed_layers_named);
 	tcase_add_test(tc, response_shape);
+	tcase_add_test(tc, response_frame);
 	tcase_add_test(tc, utf8);
-	tcase_add_test(tc, result_shapes);
+	tcase_add_test(tc, reason_names);
 	tcase_add_test(tc, classification);
 	tcase_add_test(tc, classification_python);
 	tcase_add_test(tc, classification_answered);

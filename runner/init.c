@@ -1,0 +1,568 @@
+/* The run's init: the first process of a sealed run's PID namespace, and
+ * boxed's code, not the target's.
+ *
+ * It owns the run's end. It keeps the wall clock itself, so a supervisor
+ * that its caller stops (SIGSTOP) cannot extend a run; it measures the
+ * run's memory as a whole, which per-process limits do not bound; it reaps
+ * everything the run leaves; and it reports the end on the event pipe.
+ * When it exits, the kernel kills every process left in the namespace, so
+ * nothing outlives it, and it dies with the supervisor (parent-death
+ * signal, and the end of the control pipe).
+ *
+ * The run cannot reach it: as the init of a PID namespace it receives from
+ * inside only the signals it has a handler for (it has none, so SIGKILL and
+ * SIGSTOP included, nothing), it is not dumpable (no ptrace, no
+ * /proc/1/mem), and the target's Landlock domain scopes signals to itself.
+ *
+ * Unsealed (the host refused the namespaces), init is a plain process of
+ * the slot uid that the run could signal; the supervisor's own bound and
+ * cleanup stand in for it then, and the report names the missing layer.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "runner.h"
+
+#define TARGET_STACK_SIZE (64 * 1024)
+
+/* The memory watchdog looks first this soon after the start, then at an
+ * interval of at least WATCH_INTERVAL and at least WATCH_BUDGET times what
+ * its last look cost, so that it never takes more than a twentieth of a
+ * CPU, however many processes the run has. */
+#define WATCH_FIRST 0.010
+#define WATCH_INTERVAL 0.010
+#define WATCH_BUDGET 20.0
+
+/* After the kill of the run's end, how long init waits for every process
+ * to be reaped before it reports what is left (a process in an
+ * uninterruptible sleep). Its own exit then ends them. */
+#define REAP_GRACE 1.0
+
+/* The text files of /proc read here are a few KiB (status, smaps_rollup). */
+#define PROC_TEXT_MAX 8192
+
+struct init {
+	const struct boxed_run_plan *p;
+	struct boxed_run_init_ctx *ctx;
+	pid_t target;
+	int sig_fd;
+	int python;
+	int clock_running;
+	double timeout, deadline;
+	double next_watch; /* 0: no watchdog */
+	uint64_t peak;
+	int target_status;
+	int target_reaped;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void send(struct init *in, struct boxed_run_event *ev)
+{
+	boxed_run_send_event(in->ctx->fds.event, ev);
+}
+
+/* In a sealed run: everything in the PID namespace but init. Unsealed:
+ * every process of the slot uid but init. Either way the run's processes,
+ * and one round reaches them all (boxed_run_kill_all). */
+static void kill_the_run(void)
+{
+	if (boxed_run_kill_all() != 0)
+		boxed_die_child_errno("kill(-1, SIGKILL)");
+}
+
+/* The supervisor is gone: nobody is left to report to. */
+__attribute__((noreturn)) static void abandon(void)
+{
+	kill_the_run();
+	_exit(0);
+}
+
+static int wait_status(const siginfo_t *si)
+{
+	if (si->si_code == CLD_EXITED)
+		return (si->si_status & 0xff) << 8;
+	return (si->si_status & 0x7f) | (si->si_code == CLD_DUMPED ? 0x80 : 0);
+}
+
+/* Reap every child that has ended, recording the target's status. Returns
+ * 1 when no child is left. */
+static int reap_ready(struct init *in)
+{
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) != 0)
+			return errno == ECHILD;
+		if (si.si_pid == 0)
+			return 0;
+		if (si.si_pid == in->target) {
+			in->target_status = wait_status(&si);
+			in->target_reaped = 1;
+		}
+	}
+}
+
+/* Wait until every child is reaped, at most REAP_GRACE seconds. Returns 0,
+ * or 1 when one is still there. */
+static int reap_all(struct init *in)
+{
+	double give_up = now() + REAP_GRACE;
+	struct timespec pause = {.tv_nsec = 1000000};
+
+	while (!reap_ready(in)) {
+		if (now() >= give_up)
+			return 1;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* The run is over: kill what is left of it, reap it all, report, exit. */
+__attribute__((noreturn)) static void end_run(struct init *in, enum boxed_run_end cause)
+{
+	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_ENDED, .value = (int32_t)cause};
+	struct rusage ru;
+
+	kill_the_run();
+	ev.left = reap_all(in);
+	ev.status = in->target_reaped ? in->target_status : -1;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
+		ev.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		ev.rss_kib = ru.ru_maxrss;
+	}
+	ev.run_memory = (int64_t)in->peak;
+	send(in, &ev);
+	_exit(0);
+}
+
+/* Read a small /proc file at dirfd into buf. Returns its length, or -1. */
+static ssize_t read_text(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Python mode: the target stopped itself after its result, as the
+ * bootstrap does. Its CPU time and peak RSS are read while it still
+ * exists, then the run ends. */
+__attribute__((noreturn)) static void answered(struct init *in)
+{
+	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_ANSWERED};
+	char name[32], text[PROC_TEXT_MAX], *hwm;
+	clockid_t clock;
+	struct timespec cpu;
+	int proc;
+
+	if (clock_getcpuclockid(in->target, &clock) == 0 && clock_gettime(clock, &cpu) == 0)
+		ev.cpu = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+	proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(name, sizeof(name), "%d/status", (int)in->target);
+	if (proc >= 0 && read_text(proc, name, text, sizeof(text)) > 0 &&
+	    (hwm = strstr(text, "\nVmHWM:")))
+		ev.rss_kib = strtol(hwm + 7, NULL, 10);
+	if (proc >= 0)
+		close(proc);
+	send(in, &ev);
+	end_run(in, BOXED_RUN_END_ANSWERED);
+}
+
+static void on_child_event(struct init *in)
+{
+	struct signalfd_siginfo ssi;
+
+	while (read(in->sig_fd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
+		;
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | __WALL) != 0 ||
+		    si.si_pid == 0)
+			return;
+		if (si.si_pid != in->target)
+			continue; /* an orphan of the run, reaped; or a stop */
+		if (si.si_code == CLD_STOPPED) {
+			if (in->python && in->clock_running)
+				answered(in);
+			continue;
+		}
+		in->target_status = wait_status(&si);
+		in->target_reaped = 1;
+		end_run(in, BOXED_RUN_END_EXITED);
+	}
+}
+
+static void start_clock(struct init *in, double timeout)
+{
+	in->clock_running = 1;
+	in->deadline = now() + timeout;
+}
+
+static void on_control(struct init *in)
+{
+	struct boxed_run_control msg;
+	ssize_t n = read(in->ctx->fds.control, &msg, sizeof(msg));
+
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n != (ssize_t)sizeof(msg))
+		abandon();
+	if (msg.kind == BOXED_RUN_CONTROL_CLOCK && !in->clock_running)
+		start_clock(in, msg.seconds);
+}
+
+/* The run's memory as a whole (runner.h, "Memory accounting"): resident
+ * anonymous and shared memory of its processes, or, when that passes the
+ * limit, their proportional share (pages that processes share since a
+ * fork count once), plus the SysV memory of its IPC namespace. */
+static uint64_t measure_processes(struct init *in, int proportional)
+{
+	char text[PROC_TEXT_MAX], name[64];
+	uid_t uid = in->p->slot->uid;
+	pid_t self = getpid();
+	uint64_t total = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		boxed_die_child_errno("opendir(/proc)");
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		uint64_t resident;
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(name, sizeof(name), "%ld/status", pid);
+		if (read_text(dirfd(d), name, text, sizeof(text)) < 0)
+			continue;
+		/* Unsealed, /proc is the host's: only the slot uid's count. */
+		if (!in->ctx->sealed && boxed_run_status_uid(text) != uid)
+			continue;
+		resident = boxed_run_status_resident(text);
+		snprintf(name, sizeof(name), "%ld/smaps_rollup", pid);
+		if (proportional && read_text(dirfd(d), name, text, sizeof(text)) > 0)
+			resident = boxed_run_smaps_proportional(text);
+		total += resident;
+	}
+	closedir(d);
+	return total;
+}
+
+static uint64_t measure_sysvipc(void)
+{
+	static const char *const files[] = {"/proc/sysvipc/shm", "/proc/sysvipc/msg",
+					    "/proc/sysvipc/sem"};
+	uint64_t total = 0;
+
+	for (int kind = 0; kind < 3; kind++) {
+		char buf[16384], *line;
+		size_t have = 0;
+		ssize_t n;
+		int fd = open(files[kind], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		/* Line by line, as the file may be larger than the buffer. */
+		while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0 || have) {
+			char *nl;
+
+			have += n > 0 ? (size_t)n : 0;
+			buf[have] = '\0';
+			line = buf;
+			while ((nl = strchr(line, '\n'))) {
+				*nl = '\0';
+				total += boxed_run_sysvipc_line(kind, line);
+				line = nl + 1;
+			}
+			have -= (size_t)(line - buf);
+			memmove(buf, line, have);
+			if (n <= 0 || have == sizeof(buf) - 1)
+				break;
+		}
+		close(fd);
+	}
+	return total;
+}
+
+static uint64_t measure(struct init *in, int proportional)
+{
+	uint64_t total = measure_processes(in, proportional);
+
+	/* Unsealed, SysV IPC is refused (runner/filter.c). */
+	if (in->ctx->sealed)
+		total += measure_sysvipc();
+	return total;
+}
+
+static void watch_memory(struct init *in)
+{
+	double began = now(), cost;
+	uint64_t total = measure(in, 0);
+
+	if (total > in->p->limits->memory)
+		total = measure(in, 1);
+	if (total > in->peak)
+		in->peak = total;
+	if (total > in->p->limits->memory)
+		end_run(in, BOXED_RUN_END_MEMORY);
+	cost = now() - began;
+	in->next_watch = now() + (cost * WATCH_BUDGET > WATCH_INTERVAL ? cost * WATCH_BUDGET
+								   : WATCH_INTERVAL);
+}
+
+static int target_entry(void *arg)
+{
+	struct init *in = arg;
+	sigset_t none;
+
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		boxed_die_child_errno("sigprocmask");
+	/* A session of its own, as a program started from a shell expects:
+	 * the child's (made to leave the caller's terminal) has its leader
+	 * outside the run's PID namespace. */
+	if (setsid() < 0)
+		boxed_die_child_errno("setsid");
+	/* Init is its parent and sleeps in clone(CLONE_VFORK) until the exec,
+	 * so it is there to die first. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		boxed_die_child_errno("prctl(PR_SET_PDEATHSIG)");
+	if (chdir(in->p->slot->home) != 0)
+		boxed_die_child_errno("chdir(%s)", in->p->slot->home);
+	boxed_run_confine_and_exec(in->p, in->ctx->env, in->ctx->sealed, in->ctx->fds.event);
+}
+
+/* The target shares init's memory until its execve (CLONE_VM |
+ * CLONE_VFORK, as posix_spawn does): no page tables to copy, and nothing
+ * else of the run exists yet that could interrupt it. */
+static void start_target(struct init *in)
+{
+	char *stack = mmap(NULL, TARGET_STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED)
+		boxed_die_child_errno("mmap(target stack)");
+	if (mprotect(stack, 4096, PROT_NONE) != 0)
+		boxed_die_child_errno("mprotect(target stack guard)");
+	in->target = clone(target_entry, stack + TARGET_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			   in);
+	if (in->target < 0)
+		boxed_die_child_errno("clone(target)");
+	munmap(stack, TARGET_STACK_SIZE);
+}
+
+/* Capabilities of the run's user namespace: init needed them to mount,
+ * and needs none from here on. The target, its child, starts without.
+ * The ambient set is empty in a new user namespace, and the kernel keeps
+ * it within the permitted and inheritable sets, so clearing those clears
+ * it; it is read back all the same. */
+static void drop_namespace_caps(void)
+{
+	cap_t none = cap_init(), have;
+	uint64_t ambient;
+
+	if (!none)
+		boxed_die_child_errno("cap_init");
+	if (cap_set_proc(none) != 0)
+		boxed_die_child_errno("cap_set_proc(empty)");
+	have = cap_get_proc();
+	if (!have)
+		boxed_die_child_errno("cap_get_proc");
+	if (cap_compare(have, none) != 0)
+		boxed_die_child("capabilities remain in the run's namespace after clearing them");
+	if (boxed_run_self_status_mask("CapAmb", &ambient) != 0 || ambient != 0)
+		boxed_die_child("ambient capabilities remain in the run's namespace");
+	cap_free(have);
+	cap_free(none);
+}
+
+/* Die with the supervisor: the parent-death signal, set now that no
+ * credential change is left to clear it, and, should it have died before
+ * that, the end of the control pipe it alone holds. */
+static void follow_supervisor(int control_fd)
+{
+	struct pollfd pfd = {.fd = control_fd, .events = POLLIN};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		boxed_die_child_errno("prctl(PR_SET_PDEATHSIG)");
+	if (poll(&pfd, 1, 0) < 0)
+		boxed_die_child_errno("poll(control pipe)");
+	if (pfd.revents & (POLLHUP | POLLERR))
+		boxed_die_child("the supervisor is gone");
+}
+
+/* The slot holds what an earlier run left and cannot remove: say so
+ * (reason slot-unclean), then die before the target runs. */
+__attribute__((noreturn, format(printf, 2, 3))) static void unclean(struct init *in,
+								      const char *fmt, ...)
+{
+	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_UNCLEAN, .value = errno};
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	send(in, &ev);
+	boxed_die_child("the slot cannot be cleaned: %s", msg);
+}
+
+/* Unsealed: init waits for the supervisor to have reaped the child, which
+ * counts as a process of the slot uid until then and would take one of the
+ * target's --nproc; then it clears what an earlier run of the uid may have
+ * left on the host. */
+static void prepare_unsealed(struct init *in)
+{
+	const struct boxed_run_slot *slot = in->p->slot;
+	struct boxed_run_control msg;
+	int fd, rc;
+
+	if (read(in->ctx->fds.control, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) ||
+	    msg.kind != BOXED_RUN_CONTROL_START)
+		abandon();
+	fd = boxed_run_open_private_dir(slot->home, slot->uid);
+	if (fd < 0 && errno == EPERM)
+		unclean(in, "%s is not the slot's (uid and gid %u); run boxed-setup install",
+			slot->home, (unsigned)slot->uid);
+	if (fd < 0)
+		unclean(in, "open(%s): %s", slot->home, strerror(errno));
+	rc = boxed_run_wipe_dir(fd);
+	if (rc != 0)
+		unclean(in, "emptying %s: %s; run boxed-setup install", slot->home,
+			strerror(errno));
+	close(fd);
+	if (boxed_run_remove_ipc(slot->uid) != 0)
+		unclean(in, "removing the IPC objects of uid %u: %s", (unsigned)slot->uid,
+			strerror(errno));
+}
+
+static int make_child_signalfd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		boxed_die_child_errno("sigprocmask(SIGCHLD)");
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		boxed_die_child_errno("signalfd");
+	return fd;
+}
+
+/* Init keeps the run's stderr for its own messages, and lets go of every
+ * other end of the run's pipes, so that the supervisor sees their end when
+ * the run's processes are gone. */
+static void close_run_fds(int python)
+{
+	close(1);
+	if (python) {
+		close(3);
+		close(4);
+	}
+}
+
+__attribute__((noreturn)) static void watch(struct init *in)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = in->ctx->fds.control, .events = POLLIN},
+					{.fd = in->sig_fd, .events = POLLIN}};
+		double wake = in->next_watch ? in->next_watch : now() + 3600;
+		double left;
+		struct timespec ts;
+
+		if (in->clock_running && in->deadline < wake)
+			wake = in->deadline;
+		left = wake - now();
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		if (ppoll(pfd, 2, &ts, NULL) < 0 && errno != EINTR)
+			boxed_die_child_errno("ppoll");
+		/* The control pipe first: the clock's start is written before
+		 * the request, so it is there when the answer's stop is, and a
+		 * stop taken before it would be lost to an idle worker's. */
+		if (pfd[0].revents)
+			on_control(in);
+		if (pfd[1].revents)
+			on_child_event(in);
+		if (in->clock_running && now() >= in->deadline)
+			end_run(in, BOXED_RUN_END_WALL);
+		if (in->next_watch && now() >= in->next_watch)
+			watch_memory(in);
+	}
+}
+
+void boxed_run_init_main(struct boxed_run_init_ctx *ctx)
+{
+	static struct init in;
+	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_INIT, .value = ctx->host_pid};
+	int proc_err = 0;
+
+	in.ctx = ctx;
+	in.p = ctx->plan;
+	in.python = ctx->plan->args->python;
+	in.timeout = ctx->plan->limits->timeout;
+	if (ctx->sealed) {
+		proc_err = boxed_run_seal_filesystem(in.p);
+		drop_namespace_caps();
+	}
+	follow_supervisor(ctx->fds.control);
+	send(&in, &ev);
+	if (proc_err) {
+		struct boxed_run_event no_proc = {.kind = BOXED_RUN_EVENT_NO_PROC,
+						  .value = proc_err};
+
+		send(&in, &no_proc);
+	}
+	if (!ctx->sealed)
+		prepare_unsealed(&in);
+	in.sig_fd = make_child_signalfd();
+	start_target(&in);
+	close_run_fds(in.python);
+	if (!in.python)
+		start_clock(&in, in.timeout);
+	/* Unsealed with one process, the target's address-space limit bounds
+	 * the run, and SysV IPC and memfd are refused: nothing to watch. */
+	if (ctx->sealed || in.p->limits->nproc > 1)
+		in.next_watch = now() + WATCH_FIRST;
+	watch(&in);
+}

@@ -1,0 +1,119 @@
+/* Reading the run's memory from /proc texts, for init's watchdog
+ * (init.c). Pure parsers, unit-tested against texts of this kernel's
+ * format. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+/* The value of "name" in a "Name:  value kB" text, in bytes; 0 when absent. */
+static uint64_t kib_field(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = text;
+
+	while (p && *p) {
+		if (strncmp(p, name, n) == 0 && p[n] == ':')
+			return strtoull(p + n + 1, NULL, 10) * 1024;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+int boxed_run_status_hex(const char *text, const char *name, uint64_t *out)
+{
+	size_t n = strlen(name);
+	const char *p = text;
+	char *end;
+
+	while (p && *p) {
+		if (strncmp(p, name, n) == 0 && p[n] == ':') {
+			*out = strtoull(p + n + 1, &end, 16);
+			return end == p + n + 1 ? -1 : 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+uint64_t boxed_run_status_resident(const char *text)
+{
+	return kib_field(text, "RssAnon") + kib_field(text, "RssShmem");
+}
+
+uid_t boxed_run_status_uid(const char *text)
+{
+	const char *p = strstr(text, "\nUid:");
+	char *end;
+	unsigned long v;
+
+	if (!p)
+		return (uid_t)-1;
+	v = strtoul(p + 5, &end, 10);
+	return end == p + 5 ? (uid_t)-1 : (uid_t)v;
+}
+
+uint64_t boxed_run_smaps_proportional(const char *text)
+{
+	return kib_field(text, "Pss_Anon") + kib_field(text, "Pss_Shmem");
+}
+
+/* The numbers of a /proc/sysvipc line: its fields, as many as fit. */
+static int fields(const char *line, unsigned long long *v, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (n < max) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line < '0' || *line > '9') {
+			/* "key" is signed: a negative key is a number too. */
+			if (*line != '-')
+				break;
+		}
+		v[n] = strtoull(line, &end, 10);
+		if (end == line)
+			break;
+		line = end;
+		n++;
+	}
+	return n;
+}
+
+uint64_t boxed_run_sysvipc_line(int kind, const char *line)
+{
+	/* shm: key shmid perms size cpid lpid nattch uid gid cuid cgid
+	 *      atime dtime ctime rss swap
+	 * msg: key msqid perms cbytes qnum ...
+	 * sem: key semid perms nsems ... */
+	unsigned long long v[16];
+	int n = fields(line, v, 16);
+
+	switch (kind) {
+	case 0:
+		return n == 16 && v[6] == 0 ? v[14] + v[15] : 0;
+	case 1:
+		return n >= 4 ? v[3] : 0;
+	case 2:
+		return n >= 4 ? v[3] * 64 : 0;
+	}
+	return 0;
+}
+
+int boxed_run_sysvipc_owner(int kind, const char *line, int *id, uid_t *uid)
+{
+	/* The uid is the 8th field of shm and msg lines, the 5th of sem. */
+	unsigned long long v[8];
+	int uid_field = kind == 2 ? 4 : 7;
+
+	if (fields(line, v, 8) <= uid_field)
+		return -1;
+	*id = (int)v[1];
+	*uid = (uid_t)v[uid_field];
+	return 0;
+}
