@@ -11,9 +11,11 @@
 #include "runner.h"
 #include "version.h"
 
-/* The longest wall clock, and so the longest duration, a caller may ask
- * for: the config's own bound on limits.max.timeout. */
-#define DURATION_MAX 86400.0
+/* A duration beyond any maximum the config allows (it bounds them by a
+ * day): what a caller asks for above it is clamped like any other value
+ * above the maximum, and this keeps the conversion to whole seconds
+ * defined. */
+#define DURATION_BEYOND_MAX 1e15
 
 enum limit_kind {
 	LIMIT_DURATION, /* double seconds, with timeout(1)'s suffixes */
@@ -49,8 +51,8 @@ static const struct limit {
      "largest file written: K, M or G"},
     {"output", BOXED_RUN_SET_OUTPUT, offsetof(struct boxed_limits, output), LIMIT_BYTES, 0, "BYTES",
      "captured stdout and stderr, each: K, M, G"},
-    {"disk", BOXED_RUN_SET_DISK, offsetof(struct boxed_limits, disk), LIMIT_BYTES, 1u << 20, "BYTES",
-     "the run's directory, /tmp and /dev/shm together"},
+    {"disk", BOXED_RUN_SET_DISK, offsetof(struct boxed_limits, disk), LIMIT_BYTES, 1u << 20,
+     "BYTES", "the run's directory, /tmp and /dev/shm together"},
 };
 #define N_LIMITS (sizeof(limits) / sizeof(limits[0]))
 
@@ -258,10 +260,11 @@ static int parse_limit(const struct limit *lim, const char *arg, struct boxed_ru
 					  "--%s: '%s' is not a duration: give seconds, or a number "
 					  "with s, m, h or d (0.5, 30s, 2m)",
 					  lim->name, arg);
-		if (d <= 0 || d > DURATION_MAX)
-			return boxed_errf(err, errlen,
-					  "--%s: '%s' is out of range: more than 0, at most 1d",
-					  lim->name, arg);
+		if (d <= 0)
+			return boxed_errf(err, errlen, "--%s: '%s' must be more than 0", lim->name,
+					  arg);
+		if (d > DURATION_BEYOND_MAX)
+			d = DURATION_BEYOND_MAX;
 		if (lim->kind == LIMIT_DURATION)
 			*duration_field(&a->req, lim) = d;
 		else
