@@ -218,6 +218,8 @@ static int hide_would_break_the_run(const char *path)
 					     "/dev/shm", "/dev/null", "/usr", "/etc"};
 	size_t n = strlen(path);
 
+	if (strcmp(path, "/") == 0)
+		return 1;
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
 		if (strncmp(needed[i], path, n) == 0 && (needed[i][n] == '/' || !needed[i][n]))
 			return 1;

@@ -93,8 +93,8 @@ static void landlock_allow(int ruleset, const char *path, __u64 rights)
 }
 
 /* Write only beneath the run's own places and into the null devices: its
- * directory, and in a sealed run its private /tmp and /dev/shm (the mount
- * namespace already makes them the run's; Landlock keeps every other
+ * directory, and in a sealed run its private /tmp, /dev/shm and POSIX
+ * message queues (the mount and IPC namespaces already make them the run's; Landlock keeps every other
  * directory of the host read-only, whatever its mode). Every right of the
  * ABI but reading and executing is handled, so a write right not granted
  * here is denied. Reading and executing are left to the uid's file
@@ -102,7 +102,8 @@ static void landlock_allow(int ruleset, const char *path, __u64 rights)
  * handling them, with a rule granting them beneath "/", would only add a
  * rule lookup from every file opened up to the root, about 0.1 ms of a
  * Python start, and would still allow everything beneath the root. */
-static void apply_landlock(int abi, int no_network, int sealed, const char *home)
+static void apply_landlock(int abi, int no_network, int sealed, const char *home,
+			   const char *mqueue)
 {
 	struct boxed_landlock_ruleset_attr attr = {0};
 	__u64 handled =
@@ -135,6 +136,8 @@ static void apply_landlock(int abi, int no_network, int sealed, const char *home
 	for (size_t i = 0; sealed && i < sizeof(sealed_places) / sizeof(sealed_places[0]); i++)
 		if (access(sealed_places[i], F_OK) == 0)
 			landlock_allow(ruleset, sealed_places[i], private);
+	if (sealed)
+		landlock_allow(ruleset, mqueue, private);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		landlock_allow(ruleset, devices[i], dev_write);
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
@@ -199,8 +202,11 @@ __attribute__((noreturn)) static void exec_target(const struct boxed_run_plan *p
 void boxed_run_confine_and_exec(const struct boxed_run_plan *p, const struct boxed_run_env *env,
 				int sealed, int event_fd)
 {
+	char mqueue[sizeof(p->slot->dir) + 8];
+
+	snprintf(mqueue, sizeof(mqueue), "%s/mqueue", p->slot->dir);
 	apply_rlimits(p->limits);
-	apply_landlock(p->landlock_abi, p->args->no_network, sealed, p->slot->home);
+	apply_landlock(p->landlock_abi, p->args->no_network, sealed, p->slot->home, mqueue);
 	apply_seccomp(p->args->no_network, sealed);
 	exec_target(p, env, event_fd);
 }

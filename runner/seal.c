@@ -171,7 +171,8 @@ static int is_directory(const char *path)
 }
 
 /* One tmpfs, bounded by the disk limit, holds the run directory, /tmp and
- * /dev/shm, so the limit bounds their sum. It is mounted over the slot
+ * /dev/shm, so the limit bounds their sum; beside them is the mount point
+ * of the run's POSIX message queues. It is mounted over the slot
  * directory: the directory on disk is never written by a sealed run, so
  * nothing is left in it to wipe, and nobody can plant anything in it for
  * a later run. It vanishes with the mount namespace. */
@@ -180,7 +181,7 @@ static void mount_run_tmpfs(const struct boxed_run_plan *p)
 	const char *dir = p->slot->dir;
 	uint64_t inodes = p->limits->disk / BYTES_PER_INODE;
 	char opts[128], path[sizeof(p->slot->dir) + 8];
-	static const char *const subdirs[] = {"home", "tmp", "shm"};
+	static const char *const subdirs[] = {"home", "tmp", "shm", "mqueue"};
 	mode_t old_mask;
 
 	if (inodes < INODES_MIN)
@@ -201,6 +202,11 @@ static void mount_run_tmpfs(const struct boxed_run_plan *p)
 		snprintf(path, sizeof(path), "%s/shm", dir);
 		mount_or_die(path, "/dev/shm", NULL, MS_BIND, NULL);
 	}
+	/* The run's IPC namespace keeps its POSIX message queues on a file
+	 * system of its own. Mounted where the run may write (Landlock rules
+	 * are on paths), mq_open() works; the queues die with the namespace. */
+	snprintf(path, sizeof(path), "%s/mqueue", dir);
+	mount_or_die("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
 /* Under --no-network the run reaches no socket of the host. The network

@@ -68,6 +68,38 @@ START_TEST(rejects_bad_input)
 	expect_error("{\"limits\":{\"default\":{\"nproc\":300}}}", "exceeds limits.max.nproc");
 	expect_error("{\"limits\":{\"max\":{\"timeout\":1}}}", "exceeds limits.max.timeout");
 	expect_error("{\"max_message\":10}", "max_message");
+	expect_error("{\"group\":\"a\",\"group\":\"b\"}", "\"group\" appears twice");
+	expect_error("{\"namespaces\":1}", "namespaces: must be true or false");
+	expect_error("{\"namespaces\":false,\"require_sealed\":true}", "require_sealed");
+	expect_error("{\"no_network_hide\":\"/run\"}", "must be an array");
+	expect_error("{\"no_network_hide\":[\"run\"]}", "not a normalized absolute path");
+	expect_error("{\"no_network_hide\":[\"/run/../etc\"]}", "not a normalized");
+	expect_error("{\"no_network_hide\":[\"/var\"]}", "would hide what every run needs");
+	expect_error("{\"no_network_hide\":[\"/\"]}", "would hide what every run needs");
+	expect_error("{\"limits\":{\"default\":{\"disk\":1000}}}", "limits.default.disk");
+	expect_error("{\"limits\":{\"default\":{\"disk\":8589934592}}}", "exceeds limits.max.disk");
+}
+END_TEST
+
+START_TEST(seal_keys)
+{
+	struct boxed_config c;
+
+	boxed_config_defaults(&c);
+	ck_assert(c.namespaces);
+	ck_assert(!c.require_sealed);
+	ck_assert_uint_eq(c.dflt.disk, 64u << 20);
+	ck_assert_uint_eq(c.no_network_hide_count, 3);
+	ck_assert_str_eq(c.no_network_hide[0], "/run");
+	ck_assert_int_eq(boxed_config_parse("{\"require_sealed\":true,\"no_network_hide\":"
+					    "[\"/run\",\"/srv/sockets\"],\"limits\":{\"max\":"
+					    "{\"disk\":1048576},\"default\":{\"disk\":1048576}}}",
+					    &c, err, sizeof(err)),
+			 0);
+	ck_assert(c.require_sealed && c.namespaces);
+	ck_assert_uint_eq(c.no_network_hide_count, 2);
+	ck_assert_str_eq(c.no_network_hide[1], "/srv/sockets");
+	ck_assert_uint_eq(c.max.disk, 1048576);
 }
 END_TEST
 
@@ -93,6 +125,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, defaults_round_trip);
 	tcase_add_test(tc, partial_keeps_defaults);
 	tcase_add_test(tc, rejects_bad_input);
+	tcase_add_test(tc, seal_keys);
 	tcase_add_test(tc, slot_contains);
 	suite_add_tcase(s, tc);
 	return s;
