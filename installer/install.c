@@ -34,27 +34,45 @@ static void lock_fd(int fd, const char *path)
 
 /* Concurrent installs would interleave their renames and chowns; the
  * second one waits here and then finds nothing left to do. The lock file
- * lives in the state directory, so while that does not exist yet, the
- * root of the installation ("/" or --root) is locked while creating it:
- * the one directory every concurrent run agrees on. */
+ * lives in the state directory. The first install of all locks the root
+ * of the installation ("/" or --root), the one directory every concurrent
+ * run agrees on, creates the state directory, and puts the lock file in
+ * place already locked: a run that found the lock file but had not locked
+ * it before the first did would run first, and the first, with the
+ * directories it created counted as changes, would not find "no change". */
 static int take_setup_lock(struct boxed_setup_ctx *ctx)
 {
 	const char *top = ctx->paths.root[0] ? ctx->paths.root : "/";
+	const char *name = strrchr(ctx->paths.lock, '/') + 1;
 	boxed_autoclose int ancestor = -1;
+	boxed_autoclose int dirfd = -1;
+	struct boxed_tmpfile t;
 	int fd;
 
-	if (access(ctx->paths.statedir, F_OK) != 0) {
+	fd = open(ctx->paths.lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
 		ancestor = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ancestor < 0)
 			boxed_die_errno("%s: open", top);
 		lock_fd(ancestor, top);
-		boxed_setup_mkdirs(ctx, ctx->paths.statedir);
+		/* Another first install may have come first. */
+		fd = open(ctx->paths.lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	}
-	fd = open(ctx->paths.lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd >= 0) {
+		lock_fd(fd, ctx->paths.lock);
+		return fd;
+	}
+	if (errno != ENOENT)
 		boxed_die_errno("%s: open", ctx->paths.lock);
-	lock_fd(fd, ctx->paths.lock);
-	return fd;
+	boxed_setup_mkdirs(ctx, ctx->paths.statedir);
+	dirfd = open(ctx->paths.statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || boxed_tmpfile_open(dirfd, name, &t) != 0)
+		boxed_die_errno("%s: creating it", ctx->paths.lock);
+	if (flock(t.fd, LOCK_EX) != 0 || boxed_tmpfile_publish_new(dirfd, &t, name) != 0) {
+		boxed_tmpfile_discard(dirfd, &t);
+		boxed_die_errno("%s: creating it locked", ctx->paths.lock);
+	}
+	return t.fd;
 }
 
 static void read_config_unchecked(const char *path, struct boxed_config *cfg)
