@@ -321,9 +321,10 @@ static int kill_unsealed_run(struct boxed_run_super *s, const struct boxed_run_s
 }
 
 /* The run directory of an unsealed run is wiped by the supervisor itself:
- * its effective, and so its filesystem, uid is the slot's since the fork
- * (see boxed_run_supervisor_take_euid), every process of the slot uid is
- * dead by now, and the wipe uses *at() calls that follow no symlink. */
+ * its effective, and so its filesystem, uid and gid are the slot's since
+ * the fork (see boxed_run_supervisor_take_slot_ids), every process of the
+ * slot uid is dead by now, and the wipe uses *at() calls that follow no
+ * symlink. */
 static int wipe_run_dir(const struct boxed_run_slot *slot)
 {
 	int fd = boxed_run_open_private_dir(slot->home, slot->uid), rc;

@@ -432,16 +432,21 @@ void boxed_run_become_slot(uid_t uid, uid_t caller_uid, gid_t caller_gid)
 	try_regain(caller_uid, caller_gid);
 }
 
-void boxed_run_supervisor_take_euid(uid_t slot_uid)
+void boxed_run_supervisor_take_slot_ids(uid_t slot_uid)
 {
 	uid_t r, e, su;
+	gid_t rg, eg, sg;
 
 	if (boxed_run_caps_raise() != 0)
 		boxed_die_errno("cap_set_proc(raise cap_setuid)");
+	if (setresgid((gid_t)-1, (gid_t)slot_uid, (gid_t)-1) != 0)
+		boxed_die_errno("setresgid(-1, %u, -1)", (unsigned)slot_uid);
 	if (setresuid((uid_t)-1, slot_uid, (uid_t)-1) != 0)
 		boxed_die_errno("setresuid(-1, %u, -1)", (unsigned)slot_uid);
-	if (getresuid(&r, &e, &su) != 0 || e != slot_uid)
-		boxed_die("effective uid is not %u after setresuid", (unsigned)slot_uid);
+	if (getresuid(&r, &e, &su) != 0 || e != slot_uid || getresgid(&rg, &eg, &sg) != 0 ||
+	    eg != (gid_t)slot_uid)
+		boxed_die("effective ids are not %u after setresgid and setresuid",
+			  (unsigned)slot_uid);
 	/* A root caller loses its effective set with euid 0: nothing to lower. */
 	if (boxed_run_caps_lower() != 0)
 		boxed_die_errno("cap_set_proc(lower effective)");

@@ -42,6 +42,10 @@
 
 #define TARGET_STACK_SIZE (64 * 1024)
 
+/* Unsealed, init's parent-death signal: taken on its signalfd, it has init
+ * kill the run before it goes (follow_supervisor). */
+#define UNSEALED_END_SIGNAL SIGTERM
+
 /* The memory watchdog looks first this soon after the start, then at an
  * interval of at least WATCH_INTERVAL and at least WATCH_BUDGET times what
  * its last look cost, so that it never takes more than a twentieth of a
@@ -65,7 +69,7 @@ struct init {
 	int sig_fd;
 	int python;
 	int clock_running;
-	double timeout, deadline;
+	double timeout, started, deadline;
 	double next_watch; /* 0: no watchdog */
 	uint64_t peak;
 	int target_status;
@@ -78,6 +82,14 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds since the run's wall clock started: the time the report gives,
+ * taken where the limit is enforced, so that a run ended at its timeout
+ * never reports less. */
+static double on_the_clock(const struct init *in)
+{
+	return in->clock_running ? now() - in->started : 0;
 }
 
 static void send(struct init *in, struct boxed_run_event *ev)
@@ -145,7 +157,8 @@ static int reap_all(struct init *in)
 /* The run is over: kill what is left of it, reap it all, report, exit. */
 __attribute__((noreturn)) static void end_run(struct init *in, enum boxed_run_end cause)
 {
-	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_ENDED, .value = (int32_t)cause};
+	struct boxed_run_event ev = {
+	    .kind = BOXED_RUN_EVENT_ENDED, .value = (int32_t)cause, .wall = on_the_clock(in)};
 	struct rusage ru;
 
 	kill_the_run();
@@ -182,7 +195,7 @@ static ssize_t read_text(int dirfd, const char *name, char *buf, size_t size)
  * exists, then the run ends. */
 __attribute__((noreturn)) static void answered(struct init *in)
 {
-	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_ANSWERED};
+	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_ANSWERED, .wall = on_the_clock(in)};
 	char name[32], text[PROC_TEXT_MAX], *hwm;
 	clockid_t clock;
 	struct timespec cpu;
@@ -201,12 +214,13 @@ __attribute__((noreturn)) static void answered(struct init *in)
 	end_run(in, BOXED_RUN_END_ANSWERED);
 }
 
-static void on_child_event(struct init *in)
+static void on_signals(struct init *in)
 {
 	struct signalfd_siginfo ssi;
 
 	while (read(in->sig_fd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
-		;
+		if (ssi.ssi_signo == UNSEALED_END_SIGNAL)
+			abandon();
 	for (;;) {
 		siginfo_t si;
 
@@ -230,7 +244,8 @@ static void on_child_event(struct init *in)
 static void start_clock(struct init *in, double timeout)
 {
 	in->clock_running = 1;
-	in->deadline = now() + timeout;
+	in->started = now();
+	in->deadline = in->started + timeout;
 }
 
 static void on_control(struct init *in)
@@ -414,12 +429,15 @@ static void drop_namespace_caps(void)
 
 /* Die with the supervisor: the parent-death signal, set now that no
  * credential change is left to clear it, and, should it have died before
- * that, the end of the control pipe it alone holds. */
-static void follow_supervisor(int control_fd)
+ * that, the end of the control pipe it alone holds. Sealed, the signal is
+ * SIGKILL, and init's death ends every process of its PID namespace.
+ * Unsealed, nothing ends the run's processes with init, so the signal is
+ * the end signal init reads on its signalfd, and init kills them first. */
+static void follow_supervisor(int control_fd, int sealed)
 {
 	struct pollfd pfd = {.fd = control_fd, .events = POLLIN};
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+	if (prctl(PR_SET_PDEATHSIG, sealed ? SIGKILL : UNSEALED_END_SIGNAL, 0, 0, 0) != 0)
 		boxed_die_child_errno("prctl(PR_SET_PDEATHSIG)");
 	if (poll(&pfd, 1, 0) < 0)
 		boxed_die_child_errno("poll(control pipe)");
@@ -472,13 +490,19 @@ static void prepare_unsealed(struct init *in)
 			strerror(errno));
 }
 
-static int make_child_signalfd(void)
+/* SIGCHLD, and unsealed the supervisor's death, come in through a
+ * signalfd. Sealed, the end signal is not taken: a signal that init blocks
+ * is queued for it even from inside its PID namespace, which could then
+ * end the run's init. */
+static int make_signalfd(int sealed)
 {
 	sigset_t set;
 	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
+	if (!sealed)
+		sigaddset(&set, UNSEALED_END_SIGNAL);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		boxed_die_child_errno("sigprocmask(SIGCHLD)");
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -523,7 +547,7 @@ __attribute__((noreturn)) static void watch(struct init *in)
 		if (pfd[0].revents)
 			on_control(in);
 		if (pfd[1].revents)
-			on_child_event(in);
+			on_signals(in);
 		if (in->clock_running && now() >= in->deadline)
 			end_run(in, BOXED_RUN_END_WALL);
 		if (in->next_watch && now() >= in->next_watch)
@@ -545,7 +569,8 @@ void boxed_run_init_main(struct boxed_run_init_ctx *ctx)
 		proc_err = boxed_run_seal_filesystem(in.p);
 		drop_namespace_caps();
 	}
-	follow_supervisor(ctx->fds.control);
+	in.sig_fd = make_signalfd(ctx->sealed);
+	follow_supervisor(ctx->fds.control, ctx->sealed);
 	send(&in, &ev);
 	if (proc_err) {
 		struct boxed_run_event no_proc = {.kind = BOXED_RUN_EVENT_NO_PROC,
@@ -555,7 +580,6 @@ void boxed_run_init_main(struct boxed_run_init_ctx *ctx)
 	}
 	if (!ctx->sealed)
 		prepare_unsealed(&in);
-	in.sig_fd = make_child_signalfd();
 	start_target(&in);
 	close_run_fds(in.python);
 	if (!in.python)

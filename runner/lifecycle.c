@@ -148,6 +148,18 @@ static double since(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* The run's wall time: init's, where it measured the run to its end (its
+ * clock is the one that enforces the timeout; the supervisor learns of the
+ * target's start and end a little later), else the supervisor's. */
+static double wall_time(const struct boxed_run_super *s)
+{
+	const struct boxed_run_event *end = s->answered.kind ? &s->answered : &s->ended;
+
+	if (end->kind && end->wall > 0)
+		return end->wall;
+	return s->end.tv_sec ? since(&s->start, &s->end) : 0;
+}
+
 /* The first line the run wrote to stderr: the child's or init's words when
  * setup failed. */
 static void message_from_stderr(struct run *r)
@@ -222,7 +234,7 @@ static void conclude(struct run *r)
 	r->report.cpu_time = f->cpu_time;
 	r->report.max_rss_kib = f->max_rss_kib;
 	r->report.run_memory = f->run_memory;
-	r->report.wall_time = r->super.end.tv_sec ? since(&r->super.start, &r->super.end) : 0;
+	r->report.wall_time = wall_time(&r->super);
 	if (f->setup_failed && !r->report.message[0])
 		message_from_stderr(r);
 	if (!r->report.message[0] && r->report.reason == BOXED_RUN_REASON_RESULT_INVALID &&
@@ -420,7 +432,7 @@ static void spawn(struct run *r)
 		boxed_die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
 	/* Before the fork, so that there is no moment at which init exists
 	 * and our death could not signal it. */
-	boxed_run_supervisor_take_euid(r->slot.uid);
+	boxed_run_supervisor_take_slot_ids(r->slot.uid);
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	s->child = boxed_run_spawn(&plan, &s->child_pidfd);
 	close(event[1]);

@@ -430,6 +430,7 @@ struct boxed_run_event {
 	double cpu;	/* ANSWERED, ENDED: CPU seconds */
 	int64_t rss_kib;    /* ANSWERED, ENDED: peak resident set */
 	int64_t run_memory; /* ENDED: the watchdog's highest total, bytes */
+	double wall;	    /* ANSWERED, ENDED: seconds on init's wall clock, 0 if unstarted */
 };
 
 /* Messages of the supervisor to init on the control pipe, fixed-size as
@@ -558,15 +559,17 @@ __attribute__((warn_unused_result)) int boxed_run_caps_prepare(char *err, size_t
 __attribute__((warn_unused_result)) int boxed_run_caps_raise(void);
 __attribute__((warn_unused_result)) int boxed_run_caps_lower(void);
 
-/* Set the supervisor's effective uid (and so its filesystem uid) to the
- * slot's, keeping its real and saved uid. A signal is sent with the
+/* Set the supervisor's effective uid and gid (and so its filesystem ids)
+ * to the slot's, keeping its real and saved ids. A signal is sent with the
  * credentials of its sender and must pass the usual kill() permission
  * check, which a supervisor running as the caller fails against the slot
  * uid: without this, neither init's parent-death signal nor the
- * supervisor's SIGKILL through a pidfd would reach the run. The run still
- * cannot signal or ptrace the supervisor (its real and saved uid are the
- * caller's, and it is not dumpable). Dies on failure. */
-void boxed_run_supervisor_take_euid(uid_t slot_uid);
+ * supervisor's SIGKILL through a pidfd would reach the run. The gid is for
+ * the files: the slot's directory is root:slot 0710, and the wipe after an
+ * unsealed run goes through it. The run still cannot signal or ptrace the
+ * supervisor (its real and saved uid are the caller's, and it is not
+ * dumpable). Dies on failure. */
+void boxed_run_supervisor_take_slot_ids(uid_t slot_uid);
 
 /* The kernel's Landlock ABI version, 0 when Landlock is unavailable. */
 int boxed_run_landlock_abi(void);

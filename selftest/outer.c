@@ -1058,7 +1058,7 @@ static void make_caller(struct boxed_selftest_ctx *c)
 		cannot("the group of %s (gid %u) has no name in the group database; give it "
 		       "one, or rerun boxed-setup install",
 		       BOXED_RUNNER_PATH, (unsigned)c->group);
-	snprintf(c->user, sizeof(c->user), "boxed-st-%ld", (long)getpid());
+	snprintf(c->user, sizeof(c->user), "%s", c->tag);
 	argv[6] = gr->gr_name;
 	argv[7] = c->user;
 	if (run_cmd(argv) != 0) {
@@ -1114,7 +1114,7 @@ static int make_suid(struct boxed_selftest_ctx *c)
 static void make_stage(struct boxed_selftest_ctx *c)
 {
 	/* Not /tmp: a sealed run has its own, and would not see these. */
-	snprintf(c->dir, sizeof(c->dir), "/var/tmp/boxed-selftest.XXXXXX");
+	snprintf(c->dir, sizeof(c->dir), "/var/tmp/boxed-selftest.%ld.XXXXXX", (long)getpid());
 	if (!mkdtemp(c->dir))
 		cannot("mkdtemp: %s", strerror(errno));
 	snprintf(c->secret600, sizeof(c->secret600), "%s/secret-0600", c->dir);
@@ -1145,6 +1145,7 @@ static void make_ctx(struct boxed_selftest_ctx *c, const struct boxed_selftest_a
 	c->root = geteuid() == 0;
 	c->caller = getuid();
 	c->caller_gid = getgid();
+	snprintf(c->tag, sizeof(c->tag), "boxed-st-%ld", (long)getpid());
 	if (stat(BOXED_RUNNER_PATH, &st) != 0)
 		cannot("%s: %s (is boxed installed? boxed-setup install)", BOXED_RUNNER_PATH,
 		       strerror(errno));
@@ -1203,16 +1204,27 @@ struct job {
  * back as raw structs over a pipe (the same binary reads them). */
 static void start_job(const struct boxed_selftest_ctx *c, struct job *j)
 {
+	sigset_t stop, old;
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC))
 		boxed_die_errno("pipe2");
 	j->start = boxed_selftest_now();
+	/* A stop signal between the fork and the record would leave a probe
+	 * process that the cleanup does not know of, and whatever it made. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &stop, &old) != 0)
+		boxed_die_errno("sigprocmask");
 	j->pid = fork();
 	if (j->pid < 0)
 		boxed_die_errno("fork");
 	if (j->pid > 0 && job_count < sizeof(job_pids) / sizeof(job_pids[0]))
 		job_pids[job_count++] = j->pid;
+	if (sigprocmask(SIG_SETMASK, &old, NULL) != 0)
+		boxed_die_errno("sigprocmask");
 	if (j->pid == 0) {
 		static struct boxed_selftest_result res[AUDIT_ROOM];
 		size_t n = 1;

@@ -135,9 +135,10 @@ static void merge(struct boxed_selftest_result *res, const struct boxed_selftest
 
 /* A name unique to this probe process, passed to the inner side: the
  * outer side finds the run's processes by it in /proc/PID/cmdline. */
-static void make_token(char *buf, size_t len, const char *what)
+static void make_token(const struct boxed_selftest_ctx *c, char *buf, size_t len,
+		       const char *what)
 {
-	snprintf(buf, len, "boxed-st-%ld-%s", (long)getpid(), what);
+	snprintf(buf, len, "%s-%ld-%s", c->tag, (long)getpid(), what);
 }
 
 /* The key of the IPC objects of the ipc probe run by process pid. */
@@ -278,7 +279,7 @@ static void live_init(const struct boxed_selftest_ctx *c, struct live *l, const 
 {
 	memset(l, 0, sizeof(*l));
 	l->opts.limits = limits;
-	make_token(l->token, sizeof(l->token), what);
+	make_token(c, l->token, sizeof(l->token), what);
 	snprintf(l->release, sizeof(l->release), "%s/release-%s", c->dir, l->token);
 }
 
@@ -945,7 +946,7 @@ void boxed_selftest_seal_disk_limit(const struct boxed_selftest_ctx *c,
 	const char *args[] = {"8388608", c->control ? c->dir : ".", name, NULL};
 	struct boxed_selftest_run r;
 
-	make_token(name, sizeof(name), "disk");
+	make_token(c, name, sizeof(name), "disk");
 
 	boxed_selftest_run_probe(c, &o, "disk-fill", args, &r);
 	boxed_selftest_classify(res, c->control, c->control ? NULL : r.outcome, r.message,
@@ -1373,11 +1374,13 @@ static void remove_prefixed(const char *dir, const char *prefix)
 
 void boxed_selftest_seal_leftovers(const struct boxed_selftest_ctx *c, pid_t job)
 {
-	char prefix[64], release[80], name[80];
+	char prefix[96], release[112], name[112];
 
-	snprintf(prefix, sizeof(prefix), "boxed-st-%ld-", (long)job);
+	/* Every file a probe names starts with the tag, whichever process of
+	 * this selftest made it; an IPC object is found by its job's key. */
+	snprintf(prefix, sizeof(prefix), "%s-", c->tag);
 	snprintf(release, sizeof(release), "release-%s", prefix);
-	snprintf(name, sizeof(name), "/%sipc", prefix);
+	snprintf(name, sizeof(name), "/%s%ld-ipc", prefix, (long)job);
 	remove_prefixed("/tmp", prefix);
 	remove_prefixed("/dev/shm", prefix);
 	remove_prefixed("/run", prefix);

@@ -150,10 +150,7 @@ static void create_ipc(key_t key, const char *name, int err[BOXED_SELFTEST_IPC_K
 		err[1] = errno;
 	id = semget(key, 1, IPC_CREAT | IPC_EXCL | 0666);
 	err[2] = id < 0 ? errno : 0;
-	/* Read-only: a queue's existence under a known name is what could
-	 * leak, and a sealed run cannot open one for writing (Landlock handles
-	 * writes, and the run's mqueue mount lies beneath none of its rules). */
-	mq = mq_open(name, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0666, &attr);
+	mq = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0666, &attr);
 	err[3] = mq == (mqd_t)-1 ? errno : 0;
 	if (mq != (mqd_t)-1)
 		mq_close(mq);

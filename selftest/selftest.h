@@ -147,11 +147,12 @@ struct boxed_selftest_ctx {
 	uid_t caller; /* the uid that invokes the runner */
 	gid_t caller_gid;
 	gid_t group;   /* the group that may execute the runner */
-	char user[64]; /* the throwaway user, when root */
+	char tag[32];  /* boxed-st-PID: what this selftest names on the host starts so */
+	char user[64]; /* the throwaway user (named tag), when root */
 	int have_config;
 	struct boxed_config cfg;
 	char config_err[512];
-	char dir[64]; /* the caller's stage: files it owns, readable by all */
+	char dir[80]; /* the caller's stage: files it owns, readable by all */
 	char secret600[128], secret640[128], open_dir[128], suid[128];
 };
 

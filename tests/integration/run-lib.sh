@@ -57,3 +57,41 @@ wait_for_output() {
 	done
 	return 1
 }
+
+# gone_within MS: wait up to MS milliseconds for no live process of a slot
+# uid to be left; prints how long it took, or "still: PROCS".
+gone_within() {
+	local start now left
+	start=$(date +%s%N)
+	while :; do
+		left=$(slot_procs)
+		now=$(date +%s%N)
+		if [ -z "$left" ]; then
+			echo "$(((now - start) / 1000000))"
+			return 0
+		fi
+		if [ $(((now - start) / 1000000)) -ge "$1" ]; then
+			echo "still: $left"
+			return 1
+		fi
+		sleep 0.005
+	done
+}
+
+# start_run OUT ARGS...: a run in the background, as the caller, with a
+# daemon (its own session, stdout closed) beside a sleeping target; waits
+# for its first line.
+start_run() {
+	local out=$1
+	shift
+	install -m 0644 -o "$BOXED_CALLER" /dev/null "$out"
+	as_caller "$BOXED_RUN" --nproc 4 "$@" -- "$PY" -I -S -c "$DAEMON_PY"'
+print(os.getuid(), flush=True)
+time.sleep(25)' >"$out" 2>&1 &
+	wait_for_output "$out"
+}
+
+runner_of() { # UID: the supervisor (real uid the caller's, effective the slot's)
+	ps -eo pid=,euid=,ruid=,comm= | awk -v u="$1" -v c="$(id -u "$BOXED_CALLER")" \
+		'$2 == u && $3 == c && $4 == "boxed-run" {print $1}'
+}

@@ -6,44 +6,6 @@
 . tests/integration/lib.sh
 . tests/integration/run-lib.sh
 
-# gone_within MS: wait up to MS milliseconds for no live process of a slot
-# uid to be left; prints how long it took, or "still: PROCS".
-gone_within() {
-	local start now left
-	start=$(date +%s%N)
-	while :; do
-		left=$(slot_procs)
-		now=$(date +%s%N)
-		if [ -z "$left" ]; then
-			echo "$(((now - start) / 1000000))"
-			return 0
-		fi
-		if [ $(((now - start) / 1000000)) -ge "$1" ]; then
-			echo "still: $left"
-			return 1
-		fi
-		sleep 0.005
-	done
-}
-
-# start_run OUT ARGS...: a run in the background, as the caller, with a
-# daemon (its own session, stdout closed) beside a sleeping target; waits
-# for its first line.
-start_run() {
-	local out=$1
-	shift
-	install -m 0644 -o "$BOXED_CALLER" /dev/null "$out"
-	as_caller "$BOXED_RUN" --nproc 4 "$@" -- "$PY" -I -S -c "$DAEMON_PY"'
-print(os.getuid(), flush=True)
-time.sleep(25)' >"$out" 2>&1 &
-	wait_for_output "$out"
-}
-
-runner_of() { # UID: the supervisor (real uid the caller's, effective the slot's)
-	ps -eo pid=,euid=,ruid=,comm= | awk -v u="$1" -v c="$(id -u "$BOXED_CALLER")" \
-		'$2 == u && $3 == c && $4 == "boxed-run" {print $1}'
-}
-
 start_run "$RUN_TMP/k.out" --timeout 30
 uid=$(head -n 1 "$RUN_TMP/k.out")
 check_match "the run and its daemon are alive" 'sleep|python' "$(slot_procs)"
@@ -71,12 +33,13 @@ check_eq "once continued, the runner reports the timeout (exit 124)" 124 "$?"
 
 # The caller killed: boxed-run watches the process that started it, here a
 # shell that tells its pid.
-install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/c.out" "$RUN_TMP/c.pid"
+for f in c.out c.pid; do install -m 0644 -o "$BOXED_CALLER" /dev/null "$RUN_TMP/$f"; done
 as_caller /bin/sh -c 'echo $$ >"$4"; "$0" --nproc 4 --timeout 30 -- "$1" -I -S -c "$2
 print(os.getuid(), flush=True)
 time.sleep(25)" >"$3" 2>&1 & wait' "$BOXED_RUN" "$PY" "$DAEMON_PY" "$RUN_TMP/c.out" \
 	"$RUN_TMP/c.pid" &
 wait_for_output "$RUN_TMP/c.out"
+check_match "the caller's run and its daemon are alive" 'sleep|python' "$(slot_procs)"
 kill -KILL "$(cat "$RUN_TMP/c.pid")"
 took=$(gone_within 100)
 check "caller killed: nothing of the run is left within 100 ms ($took)" \

@@ -57,6 +57,8 @@ check_match "a SysV segment of slot 0's uid is there" . \
 	"$(awk -v u="$BOXED_UID_BASE" 'NR > 1 && $8 == u' /proc/sysvipc/shm)"
 out=$(on_slot0 "$BOXED_RUN" --nproc 4 --json -- "$PY" -I -S -c "$DAEMON_PY"'
 import os
+open("leftover", "w").write("x")
+os.mkdir("d")
 os.chmod(os.environ["HOME"], 0o777)
 print(os.getuid())')
 check_eq "unsealed run on slot 0" "ok $BOXED_UID_BASE" \
@@ -64,12 +66,24 @@ check_eq "unsealed run on slot 0" "ok $BOXED_UID_BASE" \
 check_eq "its cleanup removed the slot uid's SysV segment" "" \
 	"$(awk -v u="$BOXED_UID_BASE" 'NR > 1 && $8 == u' /proc/sysvipc/shm)"
 check_eq "its cleanup killed the daemon it left" "" "$(slot_procs)"
+check_eq "its cleanup emptied the run directory it wrote to" "" \
+	"$(ls -A "$BOXED_STATEDIR/slots/0/home")"
 check_fails "the caller cannot plant in the run directory the run opened up" \
 	as_caller mkdir "$BOXED_STATEDIR/slots/0/home/planted"
 out=$(on_slot0 "$BOXED_RUN" --json -- "$PY" -I -S -c 'import os; print(os.listdir("."))')
 check_eq "the next run of slot 0 starts in an empty directory" "ok []" \
 	"$(jget "$out" 'd["report"]["outcome"] + " " + d["stdout"].strip()')"
 for fd in "${locks[@]}"; do eval "exec $fd<&-"; done
+
+# A killed runner: nothing ends the run's processes with init here, so
+# init takes its parent-death signal and kills them before it goes.
+start_run "$RUN_TMP/k.out" --timeout 30
+check_match "unsealed: the run and its daemon are alive" 'sleep|python' "$(slot_procs)"
+kill -KILL "$(runner_of "$(head -n 1 "$RUN_TMP/k.out")")"
+took=$(gone_within 100)
+check "unsealed, runner killed: nothing of the run is left within 100 ms ($took)" \
+	test "${took#still}" = "$took"
+wait
 
 out=$(run_json --timeout 0.5 -- /bin/sleep 5)
 check_eq "unsealed: the wall clock holds" "timeout wall-limit" \

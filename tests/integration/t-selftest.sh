@@ -216,13 +216,15 @@ kill -TERM "$st_pid" 2>/dev/null
 rc=0
 wait "$st_pid" || rc=$?
 check_match "SIGTERM: exit 2 (or done already: 0)" '^(0|2)$' "$rc"
-# By name: other selftests on a shared host have throwaway users of their own.
-check_eq "SIGTERM: no throwaway user left" "" "$(getent passwd "boxed-st-$st_pid" || true)"
+# What a selftest names on the host carries its pid: another selftest of
+# the machine, running meanwhile, is not this one's leftover.
+check_eq "SIGTERM: no throwaway user left" "" \
+	"$(getent passwd "boxed-st-$st_pid" || true)"
 check_eq "SIGTERM: no throwaway group left" "" "$(getent group "boxed-st-$st_pid" || true)"
 check_eq "SIGTERM: no stage directory left" "" \
-	"$(ls -d /tmp/boxed-selftest.* /var/tmp/boxed-selftest.* 2>/dev/null || true)"
+	"$(ls -d /var/tmp/boxed-selftest."$st_pid".* 2>/dev/null || true)"
 check_eq "SIGTERM: no file or socket of a probe left" "" \
-	"$(ls /tmp /dev/shm /run 2>/dev/null | grep "^boxed-st-$st_pid" || true)"
+	"$(ls /tmp /dev/shm /run 2>/dev/null | grep "^boxed-st-$st_pid-" || true)"
 
 # --- refusals: exit 2 ------------------------------------------------------
 rc=0
