@@ -9,7 +9,10 @@
 #   make check-packages  build, install, upgrade and remove the .deb and .rpm
 #   make bench           the benchmarks of bench/
 
-VERSION := 0.1.0
+# The one source of the version: the C programs, the Python package (through
+# python/boxed/VERSION, a link to it), the .rpm's spec (made by make dist)
+# and debian/changelog (checked by tests/version) all take it from there.
+VERSION := $(strip $(file < $(dir $(lastword $(MAKEFILE_LIST)))VERSION))
 
 # Installation layout. PREFIX=/usr is the distribution layout of
 # BLUEPRINT §3; any other prefix (make setup uses /usr/local) gets its own
@@ -82,10 +85,13 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 .PHONY: all check check-unit check-sanitize check-valgrind check-elf \
-	check-integration check-packages install uninstall setup fuzz bench \
-	deps deps-test clean dist deb rpm format
+	check-integration check-version check-packages install uninstall setup fuzz \
+	bench need-libs clean dist deb rpm format
 
-all: $(PROGRAMS:%=$(BUILD)/%)
+MAN_PAGES := $(BUILD)/man/boxed-run.1 $(BUILD)/man/boxed-setup.8 \
+	$(BUILD)/man/boxed-selftest.8
+
+all: $(PROGRAMS:%=$(BUILD)/%) $(MAN_PAGES)
 
 # -MMD: each object also depends on the headers it includes (a program's
 # own, the generated filter), as the compiler lists them in a .d file; and
@@ -98,7 +104,7 @@ $(shell mkdir -p $(BUILD))
 $(file > $(FLAGS_STAMP),$(FLAGS_TEXT))
 endif
 
-$(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | need-libs
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LAYOUT_DEFS) -MMD -MP -c -o $@ $<
 
@@ -145,15 +151,39 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPER_SRCS:%.c=$(BUILD)/%.o) 
 # The ELF-audit fixtures, and the rule that gives their test their path.
 include tests/fixtures/elf/fixtures.mk
 
-# Package builds set BOXED_NO_DEPS=1: their build dependencies come from
-# debian/control or the spec, and a build never runs apt-get.
-deps:
-ifeq ($(BOXED_NO_DEPS),)
-	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
-endif
+# A build installs nothing: a missing library is named, with the command
+# that installs it. Only make setup and make check (and check-packages,
+# bench) install what they need, through scripts/install-deps; a
+# packager's build (debian/rules, the spec) never touches the system.
+need-libs:
+	@pkg-config --exists $(PKGS) || { pkg-config --print-errors --exists $(PKGS); \
+		echo "boxed: build dependencies are missing (above); on Debian, as root:" \
+			"scripts/install-deps build" >&2; exit 1; }
 
-check: all check-unit check-sanitize check-elf check-integration
+# The man pages name the paths of this build's layout (PREFIX, SYSCONFDIR,
+# STATEDIR) and its version; the sources name the package's.
+$(BUILD)/man/%: man/% VERSION $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	sed -e 's|/etc/boxed/boxed\.json|$(SYSCONFDIR)/boxed/boxed.json|g' \
+		-e 's|/var/lib/boxed\b|$(STATEDIR)|g' \
+		-e 's|/usr/lib/boxed\b|$(PKGLIBDIR)|g' \
+		-e 's|/usr/bin/boxed-run\b|$(BINDIR)/boxed-run|g' \
+		-e 's|/usr/bin/boxed-selftest\b|$(BINDIR)/boxed-selftest|g' \
+		-e 's|/usr/sbin/boxed-setup\b|$(SBINDIR)/boxed-setup|g' \
+		-e '1s|"boxed [^"]*"|"boxed $(VERSION)"|' $< >$@.tmp
+	mv $@.tmp $@
+
+# make check installs what testing needs, and nothing more.
+check:
+	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-version check-unit check-sanitize check-elf \
+		check-integration
 	@echo "make check: all test stages passed"
+
+# Every place that states the version agrees with the file VERSION.
+check-version: all
+	@tests/version $(BUILD)
 
 check-unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
@@ -179,7 +209,8 @@ check-integration: all
 	@tests/integration/run
 
 check-packages:
-	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
+	@scripts/install-deps --check build packaging >/dev/null 2>&1 || \
+		scripts/install-deps build packaging
 	@tests/packages/run
 
 fuzz:
@@ -204,11 +235,13 @@ install: all
 		$(DESTDIR)$(PKGLIBDIR)/bootstrap_main.py $(DESTDIR)$(PKGLIBDIR)/bootstrap_main.pyc \
 		$(PKGLIBDIR)/bootstrap_main.py
 	chmod 0644 $(DESTDIR)$(PKGLIBDIR)/bootstrap_main.pyc
-	install -m 0644 man/boxed-run.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/boxed-setup.8 man/boxed-selftest.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/man/boxed-run.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/man/boxed-setup.8 $(BUILD)/man/boxed-selftest.8 \
+		$(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 python/boxed/*.py $(DESTDIR)$(PYTHONDIR)/boxed/
-	printf 'RUNNER = "%s"\nVERSION = "%s"\n' '$(BINDIR)/boxed-run' '$(VERSION)' \
-		> $(DESTDIR)$(PYTHONDIR)/boxed/_installed.py
+	# A copy of the link's target: boxed/_version.py reads it.
+	install -m 0644 python/boxed/VERSION $(DESTDIR)$(PYTHONDIR)/boxed/VERSION
+	printf 'RUNNER = "%s"\n' '$(BINDIR)/boxed-run' > $(DESTDIR)$(PYTHONDIR)/boxed/_installed.py
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/boxed-setup $(DESTDIR)$(BINDIR)/boxed-selftest \
@@ -219,9 +252,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(PYTHONDIR)/boxed
 	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 
-# The first of the README's two commands.
+# The first of the README's two commands. It installs what building and
+# running boxed need (the build set), not the test or packaging tools.
 setup:
-	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
+	@scripts/install-deps --check build >/dev/null 2>&1 || scripts/install-deps build
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install
 	@scripts/setup-host $(SBINDIR) $(BINDIR) $(PYTHONDIR)
@@ -229,16 +263,13 @@ setup:
 dist:
 	@scripts/make-dist $(VERSION)
 
+# The package builds, like any build, install nothing: scripts/install-deps
+# packaging (as root) installs their tools.
 deb:
-	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
 	@scripts/make-deb
 
-rpm: dist
-	@scripts/install-deps --check packaging >/dev/null 2>&1 || scripts/install-deps packaging
-	@# --nodeps: on Debian the build dependencies are dpkg's, not rpm's.
-	rpmbuild -bb --nodeps --define "_topdir $(CURDIR)/build/rpm" \
-		--define "_sourcedir $(CURDIR)/build/dist" rpm/boxed.spec
-	@mkdir -p build/packages && cp build/rpm/RPMS/*/*.rpm build/packages/
+rpm:
+	@scripts/make-rpm
 
 format:
 	clang-format -i lib/*.[ch] installer/*.[ch] runner/*.[ch] selftest/*.[ch] tests/unit/*.[ch]

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "die.h"
 #include "setup.h"
 #include "version.h"
 
@@ -20,8 +22,8 @@ static const char main_usage[] =
     "  migrate-legacy  strip capabilities from interpreters (python_boxed)\n"
     "  audit-elf       run the ELF audit on files\n"
     "\n"
-    "  -h, --help      this help; COMMAND --help for a command's options\n"
-    "  -V, --version   the version\n"
+    "  -h, --help      display this help; COMMAND --help for a command's options\n"
+    "  -V, --version   display the version\n"
     "\n"
     "Exit status: 0 success, 1 failure or audit problem, 2 usage error.\n"
     "See boxed-setup(8).\n";
@@ -63,24 +65,6 @@ static const struct option long_opts[] = {
     {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 };
 
-__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("boxed-setup: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'boxed-setup --help'.\n", stderr);
-	exit(BOXED_SETUP_EXIT_USAGE);
-}
-
-__attribute__((noreturn)) static void print_version(void)
-{
-	printf("boxed-setup %s\n", boxed_version());
-	exit(BOXED_SETUP_EXIT_OK);
-}
-
 static const char *opt_name(int opt)
 {
 	for (const struct option *o = long_opts; o->name; o++)
@@ -97,29 +81,50 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static void parse_command(const struct command *c, int argc, char **argv,
-			  struct boxed_setup_args *a)
+/* A command's error, prefixed with its name; the hint then names the
+ * command's own --help. */
+__attribute__((format(printf, 5, 6))) static enum boxed_setup_parse_result
+command_error(const struct command *c, struct boxed_setup_args *a, char *err, size_t errlen,
+	      const char *fmt, ...)
 {
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	boxed_errf(err, errlen, "%s: %s", c->name, msg);
+	a->command = c->name;
+	return BOXED_SETUP_PARSE_ERROR;
+}
+
+static enum boxed_setup_parse_result parse_command(const struct command *c, int argc, char **argv,
+						   struct boxed_setup_args *a, char *err,
+						   size_t errlen)
+{
+	char msg[256];
 	int opt;
 
 	/* optind = 0 re-initialises getopt, so the parser can run again (the
-	 * unit tests call it repeatedly). "+" stops at the first operand. */
+	 * unit tests call it repeatedly). "+" stops at the first operand,
+	 * ":" tells a missing argument apart. */
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:hV", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(c->usage, stdout);
-			exit(BOXED_SETUP_EXIT_OK);
+			a->usage = c->usage;
+			return BOXED_SETUP_PARSE_HELP;
 		}
 		if (opt == 'V')
-			print_version();
-		if (opt == '?')
-			usage_error("%s: unknown option '%s'", c->name, argv[optind - 1]);
-		if (opt == ':')
-			usage_error("%s: option '%s' needs an argument", c->name, argv[optind - 1]);
+			return BOXED_SETUP_PARSE_VERSION;
+		if (opt == '?' || opt == ':') {
+			boxed_cli_getopt_error(opt, argv, long_opts, msg, sizeof(msg));
+			return command_error(c, a, err, errlen, "%s", msg);
+		}
 		if (!strchr(c->opts, opt))
-			usage_error("%s: option '--%s' does not apply to this command", c->name,
-				    opt_name(opt));
+			return command_error(c, a, err, errlen,
+					     "option '--%s' does not apply to this command",
+					     opt_name(opt));
 		switch (opt) {
 		case 'p':
 			a->python = optarg;
@@ -139,41 +144,74 @@ static void parse_command(const struct command *c, int argc, char **argv,
 		}
 	}
 	if (optind < argc)
-		usage_error("%s: unexpected argument '%s'", c->name, argv[optind]);
+		return command_error(c, a, err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (a->python && a->python[0] == '\0')
-		usage_error("%s: --python needs a path", c->name);
+		return command_error(c, a, err, errlen, "--python needs a path");
 	if (a->root && a->root[0] != '/')
-		usage_error("%s: --root needs an absolute path, not '%s'", c->name, a->root);
+		return command_error(c, a, err, errlen, "--root needs an absolute path, not '%s'",
+				     a->root);
 	if (a->group && (a->group[0] == '\0' || strlen(a->group) > BOXED_GROUP_NAME_MAX))
-		usage_error("%s: --group needs a name of 1 to %d characters", c->name,
-			    BOXED_GROUP_NAME_MAX);
+		return command_error(c, a, err, errlen,
+				     "--group needs a name of 1 to %d characters",
+				     BOXED_GROUP_NAME_MAX);
+	return BOXED_SETUP_PARSE_OK;
 }
 
-void boxed_setup_parse_args(int argc, char **argv, struct boxed_setup_args *a)
+enum boxed_setup_parse_result boxed_setup_parse(int argc, char **argv, struct boxed_setup_args *a,
+						char *err, size_t errlen)
 {
 	const struct command *c;
 
 	memset(a, 0, sizeof(*a));
-	if (argc < 2)
-		usage_error("no command given");
+	err[0] = '\0';
+	if (argc < 2) {
+		boxed_errf(err, errlen, "no command given");
+		return BOXED_SETUP_PARSE_ERROR;
+	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fputs(main_usage, stdout);
-		exit(BOXED_SETUP_EXIT_OK);
+		a->usage = main_usage;
+		return BOXED_SETUP_PARSE_HELP;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
-		print_version();
+		return BOXED_SETUP_PARSE_VERSION;
 	if (strcmp(argv[1], "audit-elf") == 0) {
 		/* Its options are its own (installer/audit_elf.c). */
 		a->cmd = BOXED_SETUP_AUDIT_ELF;
 		a->sub_argc = argc - 1;
 		a->sub_argv = argv + 1;
-		return;
+		return BOXED_SETUP_PARSE_OK;
 	}
-	if (argv[1][0] == '-')
-		usage_error("'%s': give a command first", argv[1]);
+	if (argv[1][0] == '-') {
+		boxed_errf(err, errlen, "'%s': give a command first", argv[1]);
+		return BOXED_SETUP_PARSE_ERROR;
+	}
 	c = find_command(argv[1]);
-	if (!c)
-		usage_error("unknown command '%s'", argv[1]);
+	if (!c) {
+		boxed_errf(err, errlen, "unknown command '%s'", argv[1]);
+		return BOXED_SETUP_PARSE_ERROR;
+	}
 	a->cmd = c->cmd;
-	parse_command(c, argc - 1, argv + 1, a);
+	return parse_command(c, argc - 1, argv + 1, a, err, errlen);
+}
+
+void boxed_setup_parse_args(int argc, char **argv, struct boxed_setup_args *a)
+{
+	char err[512], help[64];
+
+	switch (boxed_setup_parse(argc, argv, a, err, sizeof(err))) {
+	case BOXED_SETUP_PARSE_OK:
+		return;
+	case BOXED_SETUP_PARSE_HELP:
+		fputs(a->usage, stdout);
+		exit(fflush(stdout) == 0 ? BOXED_SETUP_EXIT_OK : BOXED_SETUP_EXIT_FAIL);
+	case BOXED_SETUP_PARSE_VERSION:
+		printf("boxed-setup %s\n", boxed_version());
+		exit(fflush(stdout) == 0 ? BOXED_SETUP_EXIT_OK : BOXED_SETUP_EXIT_FAIL);
+	case BOXED_SETUP_PARSE_ERROR:
+		break;
+	}
+	if (a->command)
+		snprintf(help, sizeof(help), "boxed-setup %s --help", a->command);
+	boxed_cli_usage_error(stderr, "boxed-setup", a->command ? help : NULL, err);
+	exit(BOXED_SETUP_EXIT_USAGE);
 }

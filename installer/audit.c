@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cli.h"
 #include "config.h"
 #include "die.h"
 #include "elfaudit.h"
@@ -28,7 +29,24 @@ struct audit {
 	int have_gid;
 	gid_t gid;
 	unsigned elf_flags;
+	int privileged; /* euid 0: every file is readable */
 };
+
+/* Did an access fail only because this audit runs without root? Then the
+ * check is "not checked", never an error with repair advice. */
+static int denied(const struct audit *au, int err)
+{
+	return !au->privileged && (err == EACCES || err == EPERM);
+}
+
+static void not_checked(struct audit *au, const char *check, const char *subject, const char *why)
+{
+	char user[64];
+
+	boxed_cli_user_name(geteuid(), user, sizeof(user));
+	boxed_findings_add(&au->f, BOXED_SEV_UNCHECKED, check, subject,
+			   "not checked: %s, and this audit runs as %s; run it as root", why, user);
+}
 
 static void check_manifest(struct audit *au)
 {
@@ -103,6 +121,8 @@ static int open_checked(struct audit *au, const char *path, const char *check, s
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
+		if (denied(au, errno))
+			return -1;
 		boxed_findings_add(&au->f, BOXED_SEV_ERROR, check, path, "cannot open it: %s%s",
 				   strerror(errno),
 				   errno == ENOENT ? "; run boxed-setup install" : "");
@@ -116,34 +136,33 @@ static int open_checked(struct audit *au, const char *path, const char *check, s
 	return fd;
 }
 
-static void check_runner(struct audit *au)
+static void check_runner_mode(struct audit *au, const struct stat *st)
 {
 	const char *path = au->paths.runner;
-	boxed_autofree char *caps = NULL;
-	boxed_autoclose int fd = -1;
-	enum boxed_fcaps_state cs;
-	struct stat st;
-	size_t before;
+	char group[64];
 
-	fd = open_checked(au, path, "runner", &st);
-	if (fd < 0)
-		return;
-	if (st.st_mode & (S_ISUID | S_ISGID))
+	boxed_cli_group_name(st->st_gid, group, sizeof(group));
+	if (st->st_mode & (S_ISUID | S_ISGID))
 		boxed_findings_add(&au->f, BOXED_SEV_CRITICAL, "runner-mode", path,
 				   "has a set-id bit (mode %04o); boxed never runs setuid: "
 				   "chmod 0750 %s and rerun boxed-setup install",
-				   (unsigned)(st.st_mode & 07777), path);
-	else if (st.st_uid != 0 || (au->have_gid && st.st_gid != au->gid) ||
-		 (st.st_mode & 07777) != 0750)
+				   (unsigned)(st->st_mode & 07777), path);
+	else if (st->st_uid != 0 || (au->have_gid && st->st_gid != au->gid) ||
+		 (st->st_mode & 07777) != 0750)
 		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "runner-mode", path,
-				   "is %u:%u %04o, expected root:%s 0750; rerun boxed-setup "
+				   "is %u:%s %04o, expected root:%s 0750; rerun boxed-setup "
 				   "install",
-				   (unsigned)st.st_uid, (unsigned)st.st_gid,
-				   (unsigned)(st.st_mode & 07777), au->cfg.group);
+				   (unsigned)st->st_uid, group, (unsigned)(st->st_mode & 07777),
+				   au->cfg.group);
 	else
 		boxed_findings_add(&au->f, BOXED_SEV_OK, "runner-mode", path, "root:%s 0750",
 				   au->cfg.group);
-	cs = boxed_fcaps_get_fd(fd, &caps);
+}
+
+static void check_runner_caps(struct audit *au, enum boxed_fcaps_state cs, const char *caps)
+{
+	const char *path = au->paths.runner;
+
 	if (cs == BOXED_FCAPS_RUNNER)
 		boxed_findings_add(&au->f, BOXED_SEV_OK, "runner-caps", path,
 				   BOXED_RUNNER_CAPS_TEXT);
@@ -151,11 +170,39 @@ static void check_runner(struct audit *au)
 		boxed_findings_add(&au->f, BOXED_SEV_CRITICAL, "runner-caps", path,
 				   "carries '%s', expected exactly " BOXED_RUNNER_CAPS_TEXT
 				   "; rerun boxed-setup install",
-				   caps);
+				   caps ? caps : "?");
 	else
 		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "runner-caps", path,
 				   "carries no capabilities, so it cannot work; rerun boxed-setup "
 				   "install");
+}
+
+static void check_runner(struct audit *au)
+{
+	const char *path = au->paths.runner;
+	boxed_autofree char *caps = NULL;
+	boxed_autoclose int fd = -1;
+	struct stat st;
+	size_t before;
+	char why[128];
+
+	fd = open_checked(au, path, "runner", &st);
+	if (fd < 0) {
+		/* Only root and the group may read the runner (0750). Its
+		 * owner, mode and capabilities are still visible to anyone:
+		 * stat, and the security.* xattrs, need no read right. */
+		if (!denied(au, errno) || lstat(path, &st) != 0)
+			return;
+		check_runner_mode(au, &st);
+		check_runner_caps(au, boxed_fcaps_get_path(path, &caps), caps);
+		snprintf(why, sizeof(why), "only root and group %s may read the runner",
+			 au->cfg.group);
+		not_checked(au, "runner-sha256", path, why);
+		not_checked(au, "elf", path, why);
+		return;
+	}
+	check_runner_mode(au, &st);
+	check_runner_caps(au, boxed_fcaps_get_fd(fd, &caps), caps);
 	if (digest_matches(au, fd, path, au->m.runner.sha256, "runner-sha256"))
 		boxed_findings_add(&au->f, BOXED_SEV_OK, "runner-sha256", path,
 				   "matches the manifest");
@@ -201,8 +248,11 @@ static void check_copy(struct audit *au)
 	size_t before;
 
 	fd = open_checked(au, path, "interpreter", &st);
-	if (fd < 0)
+	if (fd < 0) {
+		if (denied(au, errno))
+			not_checked(au, "interpreter", path, strerror(errno));
 		return;
+	}
 	if (st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != 0755)
 		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "interpreter-mode", path,
 				   "is %u:%u %04o, expected root:root 0755; rerun boxed-setup "
@@ -223,18 +273,21 @@ static void check_copy(struct audit *au)
 		check_source(au);
 }
 
-static void expect_entry(struct audit *au, int dirfd, const char *name, const char *what,
-			 mode_t type, mode_t mode, uid_t uid, gid_t gid, int *bad)
+/* Check one entry of the state directory; returns 0 when it is as the
+ * runner expects, 1 when not, -1 when this audit may not look. */
+static int expect_entry(struct audit *au, int dirfd, const char *name, const char *what,
+			mode_t type, mode_t mode, uid_t uid, gid_t gid)
 {
 	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (denied(au, errno))
+			return -1;
 		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "statedir", what,
 				   "%s; rerun "
 				   "boxed-setup install",
 				   strerror(errno));
-		(*bad)++;
-		return;
+		return 1;
 	}
 	if ((st.st_mode & S_IFMT) != type || (st.st_mode & 07777) != mode || st.st_uid != uid ||
 	    st.st_gid != gid) {
@@ -244,17 +297,18 @@ static void expect_entry(struct audit *au, int dirfd, const char *name, const ch
 				   (unsigned)st.st_uid, (unsigned)st.st_gid,
 				   (unsigned)(st.st_mode & 07777), (unsigned)uid, (unsigned)gid,
 				   (unsigned)mode, S_ISDIR(type) ? "directory" : "file");
-		(*bad)++;
+		return 1;
 	}
+	return 0;
 }
 
 static void check_statedir(struct audit *au)
 {
 	const char *dir = au->paths.statedir;
 	boxed_autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	char name[64], what[PATH_MAX + 64], problem[PATH_MAX + 256];
+	char name[64], what[PATH_MAX + 64], why[128], problem[PATH_MAX + 256];
 	gid_t gid = au->have_gid ? au->gid : (gid_t)-1;
-	int bad = 0;
+	int bad = 0, locks_hidden = 0, rc;
 
 	if (fd < 0) {
 		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "statedir", dir,
@@ -263,29 +317,50 @@ static void check_statedir(struct audit *au)
 				   strerror(errno));
 		return;
 	}
-	expect_entry(au, fd, ".", dir, S_IFDIR, 0755, 0, 0, &bad);
+	bad += expect_entry(au, fd, ".", dir, S_IFDIR, 0755, 0, 0) > 0;
 	snprintf(what, sizeof(what), "%s/locks", dir);
-	expect_entry(au, fd, "locks", what, S_IFDIR, 0750, 0, gid, &bad);
+	bad += expect_entry(au, fd, "locks", what, S_IFDIR, 0750, 0, gid) > 0;
 	snprintf(what, sizeof(what), "%s/slots", dir);
-	expect_entry(au, fd, "slots", what, S_IFDIR, 0711, 0, 0, &bad);
+	bad += expect_entry(au, fd, "slots", what, S_IFDIR, 0711, 0, 0) > 0;
 	for (unsigned i = 0; i < au->cfg.slot_count && bad < 8; i++) {
-		snprintf(name, sizeof(name), "locks/%u.lock", i);
-		snprintf(what, sizeof(what), "%s/%s", dir, name);
-		expect_entry(au, fd, name, what, S_IFREG, 0640, 0, gid, &bad);
+		if (!locks_hidden) {
+			snprintf(name, sizeof(name), "locks/%u.lock", i);
+			snprintf(what, sizeof(what), "%s/%s", dir, name);
+			rc = expect_entry(au, fd, name, what, S_IFREG, 0640, 0, gid);
+			locks_hidden = rc < 0;
+			bad += rc > 0;
+		}
 		/* Only root can look into a slot (root:U 0710, U:U 0700). */
-		if (geteuid() == 0 &&
+		if (au->privileged &&
 		    boxed_setup_slot_problem(fd, &au->cfg, i, problem, sizeof(problem))) {
-			boxed_findings_add(&au->f, BOXED_SEV_ERROR, "slot", dir,
-					   "slot %u cannot be cleaned by its uid: %s; run boxed-setup "
-					   "install",
-					   i, problem);
+			boxed_findings_add(
+			    &au->f, BOXED_SEV_ERROR, "slot", dir,
+			    "slot %u cannot be cleaned by its uid: %s; run boxed-setup "
+			    "install",
+			    i, problem);
 			bad++;
 		}
 	}
-	if (!bad)
+	if (locks_hidden) {
+		snprintf(what, sizeof(what), "%s/locks", dir);
+		snprintf(why, sizeof(why), "only root and group %s may look into it",
+			 au->cfg.group);
+		not_checked(au, "statedir", what, why);
+	}
+	if (!au->privileged) {
+		snprintf(what, sizeof(what), "%s/slots", dir);
+		not_checked(au, "slot", what, "only root may look into a slot");
+	}
+	if (bad)
+		return;
+	if (au->privileged)
 		boxed_findings_add(&au->f, BOXED_SEV_OK, "statedir", dir,
 				   "%u slot locks and directories as the runner expects",
 				   au->cfg.slot_count);
+	else
+		boxed_findings_add(&au->f, BOXED_SEV_OK, "statedir", dir,
+				   "as the runner expects, as far as it could be checked%s",
+				   locks_hidden ? "" : " (the slot locks included)");
 }
 
 static void check_slot_range(struct audit *au)
@@ -310,7 +385,10 @@ static void check_slot_range(struct audit *au)
 static int report(struct audit *au, int json)
 {
 	enum boxed_severity worst = boxed_findings_worst(&au->f);
-	int rc = worst > BOXED_SEV_WARNING ? BOXED_SETUP_EXIT_FAIL : BOXED_SETUP_EXIT_OK;
+	size_t unchecked = boxed_findings_count(&au->f, BOXED_SEV_UNCHECKED, NULL);
+	int rc = worst > BOXED_SEV_WARNING ? BOXED_SETUP_EXIT_FAIL
+		 : unchecked		   ? BOXED_SETUP_EXIT_INCOMPLETE
+					   : BOXED_SETUP_EXIT_OK;
 
 	if (json) {
 		cJSON *doc = cJSON_CreateObject();
@@ -321,17 +399,23 @@ static int report(struct audit *au, int json)
 		    !cJSON_AddStringToObject(doc, "root", au->paths.root) ||
 		    !cJSON_AddStringToObject(doc, "worst", boxed_severity_name(worst)) ||
 		    !cJSON_AddBoolToObject(doc, "ok", rc == BOXED_SETUP_EXIT_OK) ||
+		    !cJSON_AddBoolToObject(doc, "complete", unchecked == 0) ||
 		    !cJSON_AddItemToObject(doc, "findings", items))
 			boxed_die("out of memory");
 		boxed_setup_print_json(doc);
 		return rc;
 	}
 	boxed_findings_print(&au->f, stdout, 1);
-	printf("audit: %zu checks, %zu warning(s), %zu error(s), %zu critical: %s\n", au->f.count,
+	printf("audit: %zu checks, %zu informational, %zu warning(s), %zu error(s), %zu critical",
+	       au->f.count, boxed_findings_count(&au->f, BOXED_SEV_INFO, NULL),
 	       boxed_findings_count(&au->f, BOXED_SEV_WARNING, NULL),
 	       boxed_findings_count(&au->f, BOXED_SEV_ERROR, NULL),
-	       boxed_findings_count(&au->f, BOXED_SEV_CRITICAL, NULL),
-	       rc == BOXED_SETUP_EXIT_OK ? "ok" : "FAILED");
+	       boxed_findings_count(&au->f, BOXED_SEV_CRITICAL, NULL));
+	if (unchecked)
+		printf(", %zu not checked", unchecked);
+	printf(": %s\n", rc == BOXED_SETUP_EXIT_OK	     ? "ok"
+			 : rc == BOXED_SETUP_EXIT_INCOMPLETE ? "INCOMPLETE (run it as root)"
+							     : "FAILED");
 	if (boxed_findings_count(&au->f, BOXED_SEV_CRITICAL, "interpreter-caps"))
 		printf("fix: boxed-setup migrate-legacy removes the capabilities from the "
 		       "interpreters above\n");
@@ -340,7 +424,7 @@ static int report(struct audit *au, int json)
 
 int boxed_setup_audit(const struct boxed_setup_args *a)
 {
-	struct audit au = {0};
+	struct audit au = {.privileged = geteuid() == 0};
 	char err[PATH_MAX + 64];
 	int rc;
 

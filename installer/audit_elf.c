@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "audit_elf.h"
+#include "cli.h"
 #include "elfaudit.h"
 #include "findings.h"
 #include "setup.h"
@@ -104,6 +105,12 @@ static int run(char **paths, int n, int json, int verbose)
 	return worst > BOXED_SEV_WARNING ? BOXED_SETUP_EXIT_FAIL : BOXED_SETUP_EXIT_OK;
 }
 
+static int usage_error(const char *msg)
+{
+	boxed_cli_usage_error(stderr, "boxed-setup", "boxed-setup audit-elf --help", msg);
+	return BOXED_SETUP_EXIT_USAGE;
+}
+
 int boxed_setup_audit_elf(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -113,9 +120,11 @@ int boxed_setup_audit_elf(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	int json = 0, verbose = 0, c;
+	char err[256], msg[300];
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jvh", opts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -125,16 +134,14 @@ int boxed_setup_audit_elf(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return BOXED_SETUP_EXIT_OK;
+			return fflush(stdout) == 0 ? BOXED_SETUP_EXIT_OK : BOXED_SETUP_EXIT_FAIL;
 		default:
-			fputs(usage, stderr);
-			return BOXED_SETUP_EXIT_USAGE;
+			boxed_cli_getopt_error(c, argv, opts, err, sizeof(err));
+			snprintf(msg, sizeof(msg), "audit-elf: %s", err);
+			return usage_error(msg);
 		}
 	}
-	if (optind >= argc) {
-		fputs("boxed-setup: audit-elf: give at least one FILE\n", stderr);
-		fputs(usage, stderr);
-		return BOXED_SETUP_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return usage_error("audit-elf: give at least one FILE");
 	return run(argv + optind, argc - optind, json, verbose);
 }

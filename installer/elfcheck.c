@@ -22,16 +22,30 @@ enum boxed_severity boxed_setup_audit_interpreter_elf(int fd, const char *subjec
 	for (size_t i = 0; i < raw.count; i++) {
 		struct boxed_finding *it = &raw.items[i];
 		enum boxed_severity sev = it->severity;
+		const char *advice = strrchr(it->message, ';');
+		size_t k = 0;
 
-		/* These defend a privileged process against memory corruption;
-		 * the interpreter holds no privilege and runs the untrusted
-		 * code by design, so they do not decide its safety. */
-		for (size_t k = 0; k < sizeof(soft) / sizeof(soft[0]); k++)
-			if (strcmp(it->check, soft[k]) == 0 && sev > BOXED_SEV_WARNING)
-				sev = BOXED_SEV_WARNING;
-		if (sev > worst)
-			worst = sev;
-		boxed_findings_add(out, sev, it->check, it->subject, "%s", it->message);
+		while (k < sizeof(soft) / sizeof(soft[0]) && strcmp(it->check, soft[k]) != 0)
+			k++;
+		if (k == sizeof(soft) / sizeof(soft[0]) || sev <= BOXED_SEV_INFO) {
+			if (sev > worst)
+				worst = sev;
+			boxed_findings_add(out, sev, it->check, it->subject, "%s", it->message);
+			continue;
+		}
+		/* These defend a privileged process against memory corruption.
+		 * The interpreter holds no privilege and runs the untrusted code
+		 * by design, and the admin cannot rebuild the distribution's
+		 * Python: a fact, without the build advice. A warning that is
+		 * always there would teach admins to ignore warnings. */
+		if (BOXED_SEV_INFO > worst)
+			worst = BOXED_SEV_INFO;
+		boxed_findings_add(
+		    out, BOXED_SEV_INFO, it->check, it->subject,
+		    "%.*s (informational: the interpreter carries no capability; "
+		    "the privileged runner must pass this check)",
+		    (int)(advice ? (size_t)(advice - it->message) : strlen(it->message)),
+		    it->message);
 	}
 	boxed_findings_free(&raw);
 	return worst;

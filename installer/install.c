@@ -34,27 +34,45 @@ static void lock_fd(int fd, const char *path)
 
 /* Concurrent installs would interleave their renames and chowns; the
  * second one waits here and then finds nothing left to do. The lock file
- * lives in the state directory, so while that does not exist yet, the
- * root of the installation ("/" or --root) is locked while creating it:
- * the one directory every concurrent run agrees on. */
+ * lives in the state directory. The first install of all locks the root
+ * of the installation ("/" or --root), the one directory every concurrent
+ * run agrees on, creates the state directory, and puts the lock file in
+ * place already locked: a run that found the lock file but had not locked
+ * it before the first did would run first, and the first, with the
+ * directories it created counted as changes, would not find "no change". */
 static int take_setup_lock(struct boxed_setup_ctx *ctx)
 {
 	const char *top = ctx->paths.root[0] ? ctx->paths.root : "/";
+	const char *name = strrchr(ctx->paths.lock, '/') + 1;
 	boxed_autoclose int ancestor = -1;
+	boxed_autoclose int dirfd = -1;
+	struct boxed_tmpfile t;
 	int fd;
 
-	if (access(ctx->paths.statedir, F_OK) != 0) {
+	fd = open(ctx->paths.lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
 		ancestor = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ancestor < 0)
 			boxed_die_errno("%s: open", top);
 		lock_fd(ancestor, top);
-		boxed_setup_mkdirs(ctx, ctx->paths.statedir);
+		/* Another first install may have come first. */
+		fd = open(ctx->paths.lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	}
-	fd = open(ctx->paths.lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd >= 0) {
+		lock_fd(fd, ctx->paths.lock);
+		return fd;
+	}
+	if (errno != ENOENT)
 		boxed_die_errno("%s: open", ctx->paths.lock);
-	lock_fd(fd, ctx->paths.lock);
-	return fd;
+	boxed_setup_mkdirs(ctx, ctx->paths.statedir);
+	dirfd = open(ctx->paths.statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || boxed_tmpfile_open(dirfd, name, &t) != 0)
+		boxed_die_errno("%s: creating it", ctx->paths.lock);
+	if (flock(t.fd, LOCK_EX) != 0 || boxed_tmpfile_publish_new(dirfd, &t, name) != 0) {
+		boxed_tmpfile_discard(dirfd, &t);
+		boxed_die_errno("%s: creating it locked", ctx->paths.lock);
+	}
+	return t.fd;
 }
 
 static void read_config_unchecked(const char *path, struct boxed_config *cfg)
@@ -105,9 +123,48 @@ static void plan_config(struct boxed_setup_ctx *ctx)
 	} else {
 		read_config_unchecked(path, &ctx->cfg);
 	}
-	if (group && strcmp(group, ctx->cfg.group) != 0)
-		boxed_die("--group %s: %s already names group %s; edit the config, or drop --group",
-			  group, path, ctx->cfg.group);
+	if (group && strcmp(group, ctx->cfg.group) != 0) {
+		/* An explicit --group is the admin's word, or the package's on
+		 * their behalf (a dpkg-statoverride on the runner): the config
+		 * follows it, and keeps everything else. */
+		boxed_autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		/* The manifest keeps calling it boxed-setup's own when nobody
+		 * had edited it (uninstall then removes it). */
+		if (fd < 0 || boxed_sha256_fd(fd, ctx->config_sha256_before) != 0)
+			boxed_die_errno("%s: hashing it", path);
+		snprintf(ctx->old_group, sizeof(ctx->old_group), "%s", ctx->cfg.group);
+		snprintf(ctx->cfg.group, sizeof(ctx->cfg.group), "%s", group);
+	}
+}
+
+/* The config's text with "group" set to the new group, every other key as
+ * the admin left it; validated as the runner will read it. */
+static char *regrouped_config(const char *path, const char *group)
+{
+	boxed_autofree char *text = NULL;
+	struct boxed_config check;
+	cJSON *doc, *name;
+	char err[512], *out;
+
+	if (boxed_read_file(path, BOXED_CONFIG_MAX_SIZE, &text, err, sizeof(err)) < 0)
+		boxed_die("%s", err);
+	doc = cJSON_Parse(text);
+	name = cJSON_CreateString(group);
+	if (!doc || !name)
+		boxed_die("%s: cannot parse it again", path);
+	if (cJSON_GetObjectItemCaseSensitive(doc, "group")
+		? !cJSON_ReplaceItemInObjectCaseSensitive(doc, "group", name)
+		: !cJSON_AddItemToObject(doc, "group", name))
+		boxed_die("out of memory");
+	out = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (!out)
+		boxed_die("out of memory");
+	boxed_config_defaults(&check);
+	if (boxed_config_parse(out, &check, err, sizeof(err)) != 0)
+		boxed_die("--group %s: %s", group, err);
+	return out;
 }
 
 static void check_slot_range(struct boxed_setup_ctx *ctx)
@@ -136,6 +193,17 @@ static void sweep(struct boxed_setup_ctx *ctx, int dirfd, const char *dir, const
 				    n, name);
 }
 
+/* The existing config gets the group of --group, in place (atomically). */
+static void regroup_config(struct boxed_setup_ctx *ctx, int dirfd, const char *name, uid_t uid)
+{
+	boxed_autofree char *text = regrouped_config(ctx->paths.config, ctx->cfg.group);
+
+	if (boxed_tmpfile_write(dirfd, name, text, strlen(text), 0644, uid, uid, 1) != 0)
+		boxed_die_errno("%s: write", ctx->paths.config);
+	boxed_setup_changed(ctx, "set the group of %s to %s (was %s)", ctx->paths.config,
+			    ctx->cfg.group, ctx->old_group);
+}
+
 static void write_config(struct boxed_setup_ctx *ctx)
 {
 	boxed_autoclose int dirfd = -1;
@@ -143,16 +211,20 @@ static void write_config(struct boxed_setup_ctx *ctx)
 	const char *name = strrchr(ctx->paths.config, '/') + 1;
 	uid_t uid = ctx->privileged ? 0 : (uid_t)-1;
 
-	if (ctx->config_exists)
+	if (ctx->config_exists && !ctx->old_group[0])
 		return;
-	text = boxed_config_to_json(&ctx->cfg);
-	if (!text)
-		boxed_die("out of memory");
 	boxed_setup_mkdirs(ctx, ctx->paths.configdir);
 	dirfd = open(ctx->paths.configdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		boxed_die_errno("%s: open", ctx->paths.configdir);
 	sweep(ctx, dirfd, ctx->paths.configdir, name);
+	if (ctx->config_exists) {
+		regroup_config(ctx, dirfd, name, uid);
+		return;
+	}
+	text = boxed_config_to_json(&ctx->cfg);
+	if (!text)
+		boxed_die("out of memory");
 	/* Created, never replaced: a config that appeared since plan_config()
 	 * is the admin's. */
 	if (boxed_tmpfile_write(dirfd, name, text, strlen(text), 0644, uid, uid, 0) != 0) {
@@ -309,7 +381,9 @@ static void write_manifest(struct boxed_setup_ctx *ctx, struct boxed_manifest *m
 	if (boxed_manifest_load(ctx->paths.manifest, &old, err, sizeof(err)) == 0) {
 		/* The config was created by an earlier run if that run says so
 		 * and the file is still the one it wrote. */
-		if (old.config_created && strcmp(old.config.sha256, m->config.sha256) == 0)
+		if (old.config_created &&
+		    (strcmp(old.config.sha256, m->config.sha256) == 0 ||
+		     strcmp(old.config.sha256, ctx->config_sha256_before) == 0))
 			m->config_created = 1;
 		if (old.group_created && strcmp(old.group, m->group) == 0)
 			m->group_created = 1;

@@ -18,6 +18,9 @@ enum {
 	BOXED_SETUP_EXIT_OK = 0,
 	BOXED_SETUP_EXIT_FAIL = 1,  /* failed, or audit found an error */
 	BOXED_SETUP_EXIT_USAGE = 2, /* bad command line */
+	/* audit, status: nothing checked was wrong, but some checks need
+	 * rights this process lacks (root, or membership of the group) */
+	BOXED_SETUP_EXIT_INCOMPLETE = 3,
 };
 
 enum boxed_setup_cmd {
@@ -38,7 +41,20 @@ struct boxed_setup_args {
 	int purge;
 	int sub_argc; /* audit-elf: its own argv, from its name on */
 	char **sub_argv;
+	const char *usage;   /* BOXED_SETUP_PARSE_HELP: the text to print */
+	const char *command; /* BOXED_SETUP_PARSE_ERROR in a command: its name */
 };
+
+enum boxed_setup_parse_result {
+	BOXED_SETUP_PARSE_OK,
+	BOXED_SETUP_PARSE_HELP,
+	BOXED_SETUP_PARSE_VERSION,
+	BOXED_SETUP_PARSE_ERROR, /* err holds the reason */
+};
+
+/* Parse argv into a without printing or exiting. */
+enum boxed_setup_parse_result boxed_setup_parse(int argc, char **argv, struct boxed_setup_args *a,
+						char *err, size_t errlen);
 
 /* Parse argv into a. Prints help or the version and exits 0 for --help and
  * --version; prints the problem and exits BOXED_SETUP_EXIT_USAGE on a usage
@@ -90,6 +106,8 @@ struct boxed_setup_ctx {
 	int changes;
 	struct boxed_config cfg;
 	int config_exists;
+	char old_group[BOXED_GROUP_NAME_MAX + 1]; /* --group changes the config's: the old */
+	char config_sha256_before[65];		  /* of the config as install found it */
 	gid_t gid;
 	int group_created;
 	cJSON *actions; /* --json: what was done */

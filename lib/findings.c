@@ -57,14 +57,16 @@ size_t boxed_findings_count(const struct boxed_findings *f, enum boxed_severity 
 	size_t n = 0;
 
 	for (size_t i = 0; i < f->count; i++)
-		if (f->items[i].severity == sev && (!check || strcmp(f->items[i].check, check) == 0))
+		if (f->items[i].severity == sev &&
+		    (!check || strcmp(f->items[i].check, check) == 0))
 			n++;
 	return n;
 }
 
 const char *boxed_severity_name(enum boxed_severity sev)
 {
-	static const char *const names[] = {"ok", "info", "warning", "error", "critical"};
+	static const char *const names[] = {"ok",      "info",	"unchecked",
+					    "warning", "error", "critical"};
 
 	return sev <= BOXED_SEV_CRITICAL ? names[sev] : "unknown";
 }

@@ -8,11 +8,12 @@
 #include <stdio.h>
 
 enum boxed_severity {
-	BOXED_SEV_OK,	    /* a check that passed, recorded for the report */
-	BOXED_SEV_INFO,	    /* a fact worth knowing */
-	BOXED_SEV_WARNING,  /* weakens isolation; does not fail an audit */
-	BOXED_SEV_ERROR,    /* the installation does not hold its guarantees */
-	BOXED_SEV_CRITICAL, /* a privilege escalation is possible */
+	BOXED_SEV_OK,	     /* a check that passed, recorded for the report */
+	BOXED_SEV_INFO,	     /* a fact worth knowing */
+	BOXED_SEV_UNCHECKED, /* could not be checked with this process's rights */
+	BOXED_SEV_WARNING,   /* weakens isolation; does not fail an audit */
+	BOXED_SEV_ERROR,     /* the installation does not hold its guarantees */
+	BOXED_SEV_CRITICAL,  /* a privilege escalation is possible */
 };
 
 struct boxed_finding {
@@ -28,11 +29,9 @@ struct boxed_findings {
 };
 
 /* Append a finding; dies on allocation failure. */
-__attribute__((format(printf, 5, 6))) void boxed_findings_add(struct boxed_findings *f,
-							      enum boxed_severity sev,
-							      const char *check,
-							      const char *subject,
-							      const char *fmt, ...);
+__attribute__((format(printf, 5, 6))) void
+boxed_findings_add(struct boxed_findings *f, enum boxed_severity sev, const char *check,
+		   const char *subject, const char *fmt, ...);
 
 /* The highest severity present, BOXED_SEV_OK when empty. */
 enum boxed_severity boxed_findings_worst(const struct boxed_findings *f);
@@ -41,7 +40,7 @@ enum boxed_severity boxed_findings_worst(const struct boxed_findings *f);
 size_t boxed_findings_count(const struct boxed_findings *f, enum boxed_severity sev,
 			    const char *check);
 
-/* "ok", "info", "warning", "error" or "critical". */
+/* "ok", "info", "unchecked", "warning", "error" or "critical". */
 const char *boxed_severity_name(enum boxed_severity sev);
 
 /* A JSON array of {severity, check, subject, message}; NULL on ENOMEM. */

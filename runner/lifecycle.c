@@ -314,7 +314,7 @@ static void prepare(struct run *r)
 			   rc == BOXED_CONFIG_UNTRUSTED ? BOXED_RUN_REASON_CONFIG_UNTRUSTED
 							: BOXED_RUN_REASON_CONFIG_INVALID,
 			   err);
-	boxed_run_clamp(&r->args, &r->cfg, &r->limits);
+	boxed_run_clamp(&r->args, &r->cfg, &r->limits, NULL);
 	r->report.limits = r->limits;
 	boxed_run_hardening_plan(boxed_run_landlock_abi(), r->args.no_network,
 				 &r->report.hardening);

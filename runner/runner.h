@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
@@ -90,14 +91,38 @@ enum boxed_run_parse_result boxed_run_parse_args(int argc, char **argv, struct b
  * exit BOXED_RUN_EXIT_SANDBOX on a usage error. Returns only for a run. */
 void boxed_run_args_or_exit(int argc, char **argv, struct boxed_run_args *a);
 
+/* Print boxed-run's --help text to f. */
+void boxed_run_usage(FILE *f);
+
 /* The limits of this run: the config's defaults, replaced by what the
- * caller asked for, each clamped to the config's maximum. */
+ * caller asked for, each clamped to the config's maximum. Where only
+ * --timeout is given, the CPU limit follows it (whole seconds, rounded
+ * up). When clamped is not NULL, it gets the BOXED_RUN_SET_* bits of the
+ * limits that were lowered to the maximum. */
 void boxed_run_clamp(const struct boxed_run_args *a, const struct boxed_config *cfg,
-		     struct boxed_limits *out);
+		     struct boxed_limits *out, unsigned *clamped);
+
+/* The one-line warning for the limits boxed_run_clamp() lowered (clamped
+ * its mask, applied its result), without program name or newline: each
+ * limit's option, the value asked for and the maximum applied. Returns how
+ * many limits it names; 0 leaves buf empty. */
+int boxed_run_clamp_warning(const struct boxed_run_args *a, const struct boxed_limits *applied,
+			    unsigned clamped, char *buf, size_t len);
+
+/* The same as the report's "clamped" object: {"LIMIT": {"requested": N,
+ * "max": N}, ...} ({} when nothing was lowered), or NULL on allocation
+ * failure. Durations in seconds, sizes in bytes. */
+cJSON *boxed_run_clamped_json(const struct boxed_run_args *a, const struct boxed_limits *applied,
+			      unsigned clamped);
 
 /* Parse a size with an optional K, M or G suffix (powers of 1024) into
  * *out. Returns 0, or -1 if s is not such a size or overflows. */
 __attribute__((warn_unused_result)) int boxed_run_parse_size(const char *s, uint64_t *out);
+
+/* Parse a duration as timeout(1) does: a decimal number of seconds,
+ * optionally with the suffix s, m, h or d. Returns 0, or -1 if s is not
+ * one. */
+__attribute__((warn_unused_result)) int boxed_run_parse_duration(const char *s, double *out);
 
 /* The environment allow-list. The target gets exactly PATH, HOME, TMPDIR,
  * LANG (the caller's when it is a plain locale name, else C.UTF-8) and

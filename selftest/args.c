@@ -1,11 +1,14 @@
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "die.h"
 #include "selftest.h"
+#include "version.h"
 
 const char boxed_selftest_usage[] =
-    "usage: boxed-selftest [--json] [--verbose] [--only NAME]... [--control]\n"
+    "Usage: boxed-selftest [--json] [--verbose] [--only NAME]... [--control]\n"
     "       boxed-selftest --list | --help | --version\n"
     "\n"
     "Prove that this host's boxed installation isolates: each probe runs inside\n"
@@ -17,8 +20,8 @@ const char boxed_selftest_usage[] =
     "  --control      run the isolation probes without the sandbox: each must\n"
     "                 detect the missing isolation\n"
     "  --list         list the probes\n"
-    "  -h, --help     this text\n"
-    "  -V, --version  the version\n"
+    "  -h, --help     display this help\n"
+    "  -V, --version  display the version\n"
     "\n"
     "Exit status: 0 all passed, 1 a probe failed, 2 could not run.\n";
 
@@ -56,7 +59,8 @@ enum boxed_selftest_parse_result boxed_selftest_parse_args(int argc, char **argv
 	optind = 0; /* reset getopt, so tests can parse several times */
 	opterr = 0;
 	/* "+": stop at the first non-option, so a probe's arguments stay its own. */
-	while ((c = getopt_long(argc, argv, "+vhV", options, NULL)) != -1) {
+	/* ":": a missing argument is told apart from an unknown option. */
+	while ((c = getopt_long(argc, argv, "+:vhV", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			a->json = 1;
@@ -92,8 +96,7 @@ enum boxed_selftest_parse_result boxed_selftest_parse_args(int argc, char **argv
 			a->mode = BOXED_SELFTEST_VERSION;
 			return BOXED_SELFTEST_PARSE_OK;
 		default:
-			boxed_errf(err, errlen, "unknown option or missing argument: %s",
-				   argv[optind - 1]);
+			boxed_cli_getopt_error(c, argv, options, err, errlen);
 			return BOXED_SELFTEST_PARSE_ERROR;
 		}
 	}
@@ -103,7 +106,7 @@ enum boxed_selftest_parse_result boxed_selftest_parse_args(int argc, char **argv
 		return BOXED_SELFTEST_PARSE_OK;
 	}
 	if (optind < argc) {
-		boxed_errf(err, errlen, "unexpected argument: %s", argv[optind]);
+		boxed_errf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return BOXED_SELFTEST_PARSE_ERROR;
 	}
 	return BOXED_SELFTEST_PARSE_OK;
@@ -117,4 +120,21 @@ int boxed_selftest_selected(const struct boxed_selftest_args *a, const char *nam
 		if (strcmp(a->only[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+int boxed_selftest_parse_or_print(int argc, char **argv, struct boxed_selftest_args *a)
+{
+	char err[256];
+
+	if (boxed_selftest_parse_args(argc, argv, a, err, sizeof(err)) != BOXED_SELFTEST_PARSE_OK) {
+		boxed_cli_usage_error(stderr, "boxed-selftest", NULL, err);
+		return BOXED_SELFTEST_EXIT_CANNOT;
+	}
+	if (a->mode == BOXED_SELFTEST_HELP)
+		fputs(boxed_selftest_usage, stdout);
+	else if (a->mode == BOXED_SELFTEST_VERSION)
+		printf("boxed-selftest %s\n", boxed_version());
+	else
+		return -1;
+	return fflush(stdout) == 0 ? BOXED_SELFTEST_EXIT_OK : BOXED_SELFTEST_EXIT_CANNOT;
 }

@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "selftest.h"
@@ -113,7 +114,7 @@ cJSON *boxed_selftest_report_json(const struct boxed_selftest_result *r, size_t 
 		    !cJSON_AddStringToObject(p, "message", r[i].message) ||
 		    !(r[i].fix[0] ? cJSON_AddStringToObject(p, "fix", r[i].fix)
 				  : cJSON_AddNullToObject(p, "fix")) ||
-		    !cJSON_AddNumberToObject(p, "seconds", r[i].seconds))
+		    !cJSON_AddNumberToObject(p, "seconds", boxed_selftest_round_ms(r[i].seconds)))
 			goto fail;
 		per[r[i].status]++;
 	}
@@ -171,4 +172,18 @@ void boxed_selftest_classify(struct boxed_selftest_result *r, int control,
 		boxed_selftest_set(r, BOXED_ST_PASS, NULL, "%s", detail);
 	else
 		boxed_selftest_set(r, BOXED_ST_FAIL, fix, "%s", detail);
+}
+
+double boxed_selftest_round_ms(double seconds)
+{
+	/* Without libm: times are never negative. */
+	return (double)(long long)(seconds * 1000.0 + 0.5) / 1000.0;
+}
+
+void boxed_selftest_sysctl_fix(char *buf, size_t len, const char *key, long value)
+{
+	snprintf(buf, len,
+		 "sysctl -w %s=%ld, and keep it across reboots: echo '%s = %ld' > "
+		 "/etc/sysctl.d/60-boxed-%s.conf",
+		 key, value, key, value, key);
 }

@@ -10,28 +10,17 @@ const int boxed_die_status = BOXED_SELFTEST_EXIT_CANNOT;
 int main(int argc, char **argv)
 {
 	struct boxed_selftest_args a;
-	char err[256];
+	int status = boxed_selftest_parse_or_print(argc, argv, &a);
 
-	if (boxed_selftest_parse_args(argc, argv, &a, err, sizeof(err)) !=
-	    BOXED_SELFTEST_PARSE_OK) {
-		fprintf(stderr, "boxed-selftest: %s\n%s", err, boxed_selftest_usage);
-		return BOXED_SELFTEST_EXIT_CANNOT;
-	}
+	if (status >= 0)
+		return status;
 	switch (a.mode) {
-	case BOXED_SELFTEST_HELP:
-		fputs(boxed_selftest_usage, stdout);
-		return 0;
-	case BOXED_SELFTEST_VERSION:
-		printf("boxed-selftest %s\n", BOXED_VERSION);
-		return 0;
 	case BOXED_SELFTEST_LIST:
 		boxed_selftest_list(stdout);
 		return 0;
 	case BOXED_SELFTEST_PROBE:
 		return boxed_selftest_probe_main(a.probe, a.probe_argc, a.probe_argv);
-	case BOXED_SELFTEST_RUN:
-	case BOXED_SELFTEST_CONTROL:
-		break;
+	default:
+		return boxed_selftest_run(&a);
 	}
-	return boxed_selftest_run(&a);
 }

@@ -1285,22 +1285,20 @@ static void userns_fix(const struct boxed_selftest_ctx *c, long max, long clone,
 	if (c->have_config && !c->cfg.namespaces)
 		snprintf(fix, len, "set \"namespaces\": true in %s", BOXED_CONFIG_PATH);
 	else if (max == 0 || err == ENOSPC)
-		snprintf(fix, len,
-			 "sysctl -w user.max_user_namespaces=%ld and persist it in "
-			 "/etc/sysctl.d/90-boxed.conf (user.max_user_namespaces = %ld)",
-			 threads > 0 ? threads / 2 : 15000L, threads > 0 ? threads / 2 : 15000L);
+		boxed_selftest_sysctl_fix(fix, len, "user.max_user_namespaces",
+					  threads > 0 ? threads / 2 : 15000L);
 	else if (clone == 0)
-		snprintf(fix, len,
-			 "sysctl -w kernel.unprivileged_userns_clone=1 and persist it in "
-			 "/etc/sysctl.d/90-boxed.conf (kernel.unprivileged_userns_clone = 1)");
-	else if (aa == 1 && profile != 1)
+		boxed_selftest_sysctl_fix(fix, len, "kernel.unprivileged_userns_clone", 1);
+	else if (aa == 1 && profile != 1) {
+		char sysctl[320];
+
+		boxed_selftest_sysctl_fix(sysctl, sizeof(sysctl),
+					  "kernel.apparmor_restrict_unprivileged_userns", 0);
 		snprintf(fix, len,
 			 "load the AppArmor profile that allows user namespaces to %s "
-			 "(apparmor_parser -r /etc/apparmor.d/boxed-run), or sysctl -w "
-			 "kernel.apparmor_restrict_unprivileged_userns=0 and persist it in "
-			 "/etc/sysctl.d/90-boxed.conf",
-			 BOXED_RUNNER_PATH);
-	else if (no_proc)
+			 "(apparmor_parser -r /etc/apparmor.d/boxed-run), or %s",
+			 BOXED_RUNNER_PATH, sysctl);
+	} else if (no_proc)
 		snprintf(fix, len,
 			 "the host's /proc is partly covered (a container's masked paths): the "
 			 "kernel lets a run mount its own /proc only where the host's is fully "

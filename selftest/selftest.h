@@ -57,6 +57,11 @@ __attribute__((warn_unused_result)) enum boxed_selftest_parse_result
 boxed_selftest_parse_args(int argc, char **argv, struct boxed_selftest_args *a, char *err,
 			  size_t errlen);
 
+/* Parse argv into a. Prints the help or the version (returning 0), or a
+ * usage error (returning BOXED_SELFTEST_EXIT_CANNOT); returns -1 when
+ * there is a mode to run. */
+int boxed_selftest_parse_or_print(int argc, char **argv, struct boxed_selftest_args *a);
+
 /* The usage text. */
 extern const char boxed_selftest_usage[];
 
@@ -103,6 +108,13 @@ void boxed_selftest_tap_line(FILE *out, size_t n, const struct boxed_selftest_re
  * NULL on ENOMEM. */
 cJSON *boxed_selftest_report_json(const struct boxed_selftest_result *r, size_t n,
 				  const char *mode);
+
+/* seconds rounded to the millisecond: what the JSON report shows. */
+double boxed_selftest_round_ms(double seconds);
+
+/* The complete fix for a sysctl that should be value: set it now, and a
+ * file in /etc/sysctl.d that keeps it across reboots. */
+void boxed_selftest_sysctl_fix(char *buf, size_t len, const char *key, long value);
 
 /* Exit status for a set of results: 0 or 1. */
 int boxed_selftest_exit_status(const struct boxed_selftest_result *r, size_t n);

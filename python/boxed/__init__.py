@@ -17,13 +17,10 @@ from . import errors
 from .core import MAX_MESSAGE, Result, capture_print, find_runner, run
 from .errors import *  # noqa: F401,F403 (the exceptions: errors.__all__)
 from .pool import Pool
+from ._version import __version__
+
 # boxed 0.3's modules, so that `import boxed` provides them as it did.
 from . import jsonbox, picklebox, runners  # noqa: E402,F401
-
-try:
-    from ._installed import VERSION as __version__
-except ImportError:
-    __version__ = "0.1.0"
 
 __all__ = ["run", "Pool", "Result", "find_runner", "capture_print", "MAX_MESSAGE",
            *errors.__all__]

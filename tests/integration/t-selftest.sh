@@ -89,6 +89,10 @@ for p in json.load(open(sys.argv[1]))["probes"]:
         print(p["name"], p["status"], p["message"])' "$st_out" 2>&1)"
 check_eq "--json: valid JSON, ok true" "True" \
 	"$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ok"])' "$st_out" 2>&1)"
+check_eq "--json: every time is whole milliseconds" "" \
+	"$(grep -E '"seconds":[[:space:]]*[0-9]+\.[0-9]{4,}' "$st_out")"
+check_eq "--json: every sysctl fix says how to keep it across reboots" "" \
+	"$(grep -E '"fix":[[:space:]]*".*sysctl -w' "$st_out" | grep -v '/etc/sysctl.d/')"
 check_match "host-userns: says the runs are sealed, and what the host allows" \
 	'^runs are sealed: .*user\.max_user_namespaces=' "$(probe_field host-userns message)"
 
@@ -226,8 +230,11 @@ check_eq "SIGTERM: no file or socket of a probe left" "" \
 
 # --- refusals: exit 2 ------------------------------------------------------
 rc=0
-as_other "$BOXED_SELFTEST" >/dev/null 2>&1 || rc=$?
+out=$(as_other "$BOXED_SELFTEST" 2>&1) || rc=$?
 check_eq "a user outside the group: exit 2" 2 "$rc"
+check_eq "... told by name what to ask for" \
+	"boxed-selftest: cannot run: you are not in group $BOXED_GROUP: ask an administrator to run \`usermod -a -G $BOXED_GROUP $BOXED_OTHER\`, then log in again (or run boxed-selftest as root)" \
+	"$out"
 rc=0
 "$BOXED_SELFTEST" --only no-such-probe >/dev/null 2>&1 || rc=$?
 check_eq "an unknown probe: exit 2" 2 "$rc"

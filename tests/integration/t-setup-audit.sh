@@ -13,6 +13,32 @@ cp /usr/bin/python3.11 "$src"
 check "staged install from $src" "$BOXED_SETUP" install --root "$r" --python "$src"
 audit() { "$BOXED_SETUP" audit --root "$r" 2>&1; }
 check "audit of the fresh install exits 0" audit
+out=$(audit)
+# The interpreter's hardening is a fact about the distribution's Python,
+# which carries no capability: never a warning that is always there.
+check_eq "a healthy install draws no WARNING" "" "$(printf '%s\n' "$out" | grep '^WARNING')"
+check_match "the interpreter's PIE finding is informational, with its reason" \
+	"^INFO +pie .*python_boxed: .*informational: the interpreter carries no capability" "$out"
+check_eq "the interpreter's findings carry no build advice" "" \
+	"$(printf '%s\n' "$out" | grep 'python_boxed' | grep -e '-fPIE' -e 'link with')"
+
+# Without root: what cannot be read is "not checked", with its own exit
+# status, never an error with repair advice.
+out=$(as_other "$BOXED_SETUP" audit --root "$r" 2>&1)
+check_eq "audit by a user outside the group exits 3 (incomplete)" 3 "$?"
+check_eq "... and reports no ERROR" "" "$(printf '%s\n' "$out" | grep -E '^(ERROR|CRITICAL)')"
+check_match "... says what it could not check, and to run it as root" \
+	"^UNCHECKED +runner-sha256 .*not checked: only root and group $BOXED_GROUP may read the runner, and this audit runs as $BOXED_OTHER; run it as root" "$out"
+check_match "... still checks the runner's mode and capabilities" \
+	"^OK +runner-caps .*cap_setuid,cap_setgid=ep" "$out"
+check_match "... and sums up as incomplete" "INCOMPLETE \(run it as root\)$" "$out"
+out=$(as_other "$BOXED_SETUP" audit --root "$r" --json 2>&1)
+check_eq "... --json says complete: false, ok: false" "False False" \
+	"$(printf '%s' "$out" | /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["complete"], d["ok"])')"
+out=$(as_caller "$BOXED_SETUP" audit --root "$r" 2>&1)
+check_eq "audit by a member of the group exits 3 too" 3 "$?"
+check_eq "... and only the slots, which only root may enter, are not checked" "slot" \
+	"$(printf '%s\n' "$out" | awk '$1 == "UNCHECKED" {print $2}' | sort -u)"
 
 # broken DESCRIPTION REGEX: audit exits 1 and prints REGEX; install repairs.
 broken() {

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "../../installer/audit_elf.h"
+#include "../../installer/setup.h"
 #include "check_main.h"
 #include "elfaudit.h"
 #include "findings.h"
@@ -590,9 +591,12 @@ START_TEST(cli_exit_status_and_json)
 	fixture_path(good, sizeof(good), "good");
 	fixture_path(bad, sizeof(bad), "execstack");
 	ck_assert_int_eq(run_cli(usage, &text), 2);
-	ck_assert_ptr_nonnull(strstr(text, "Usage: boxed-setup audit-elf"));
+	ck_assert_str_eq(text, "boxed-setup: audit-elf: give at least one FILE\n"
+			       "Try 'boxed-setup audit-elf --help' for more information.\n");
 	free(text);
 	ck_assert_int_eq(run_cli(unknown, &text), 2);
+	ck_assert_str_eq(text, "boxed-setup: audit-elf: unrecognized option '--frobnicate'\n"
+			       "Try 'boxed-setup audit-elf --help' for more information.\n");
 	free(text);
 	ck_assert_int_eq(run_cli(pass, &text), 0);
 	free(text);
@@ -639,6 +643,56 @@ START_TEST(cli_does_not_follow_symlinks)
 }
 END_TEST
 
+/* On the interpreter, which carries no capability, the hardening of a
+ * privileged process is a fact (info) without build advice; on the runner
+ * the same file fails. Other checks keep their severity on both. */
+START_TEST(interpreter_hardening_is_informational)
+{
+	static const char *const soft[] = {"nopie", "lazy", "norelro"};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(soft) / sizeof(soft[0]); i++) {
+		struct boxed_findings f = {0}, r = {0};
+		int fd;
+
+		fixture_path(path, sizeof(path), soft[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(boxed_setup_audit_interpreter_elf(fd, path, 0, &f),
+				 BOXED_SEV_INFO);
+		ck_assert_int_eq(boxed_setup_audit_runner_elf(fd, path, 0, &r), BOXED_SEV_ERROR);
+		close(fd);
+		ck_assert_uint_eq(boxed_findings_count(&f, BOXED_SEV_WARNING, NULL), 0);
+		ck_assert_uint_eq(boxed_findings_count(&f, BOXED_SEV_INFO, NULL), 1);
+		for (size_t k = 0; k < f.count; k++) {
+			if (f.items[k].severity != BOXED_SEV_INFO)
+				continue;
+			ck_assert_msg(strstr(f.items[k].message,
+					     "(informational: the interpreter carries no "
+					     "capability; the privileged runner must pass this "
+					     "check)"),
+				      "%s", f.items[k].message);
+			ck_assert_msg(!strstr(f.items[k].message, "build with") &&
+					  !strstr(f.items[k].message, "link with"),
+				      "advice left: %s", f.items[k].message);
+		}
+		boxed_findings_free(&f);
+		boxed_findings_free(&r);
+	}
+	fixture_path(path, sizeof(path), "execstack");
+	{
+		struct boxed_findings f = {0};
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(boxed_setup_audit_interpreter_elf(fd, path, 0, &f),
+				 BOXED_SEV_ERROR);
+		close(fd);
+		boxed_findings_free(&f);
+	}
+}
+END_TEST
+
 static Suite *elfaudit_suite(void)
 {
 	Suite *s = suite_create("elfaudit");
@@ -658,6 +712,7 @@ static Suite *elfaudit_suite(void)
 	tcase_add_test(t, needed_not_found);
 	tcase_add_test(t, needed_relative_path);
 	tcase_add_test(t, interpreter_relative_path);
+	tcase_add_test(t, interpreter_hardening_is_informational);
 	suite_add_tcase(s, t);
 	tcase_set_timeout(m, 30);
 	tcase_add_test(m, non_elf_inputs);

@@ -1,8 +1,10 @@
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "check_main.h"
 #include "../../selftest/selftest.h"
 
@@ -85,18 +87,64 @@ START_TEST(rejects_bad_usage)
 {
 	const char *unknown[] = {"boxed-selftest", "--bogus", NULL};
 	const char *missing[] = {"boxed-selftest", "--only", NULL};
+	const char *value[] = {"boxed-selftest", "--json=yes", NULL};
 	const char *extra[] = {"boxed-selftest", "identity", NULL};
 	const char *both[] = {"boxed-selftest", "--control", "--list", NULL};
 	const char *probe_control[] = {"boxed-selftest", "--control", "--probe", "fds", NULL};
 	struct boxed_selftest_args a;
 
 	ck_assert_int_eq(parse(&a, 2, unknown), BOXED_SELFTEST_PARSE_ERROR);
-	ck_assert_ptr_nonnull(strstr(err, "--bogus"));
+	ck_assert_str_eq(err, "unrecognized option '--bogus'");
 	ck_assert_int_eq(parse(&a, 2, missing), BOXED_SELFTEST_PARSE_ERROR);
+	ck_assert_str_eq(err, "option '--only' requires an argument");
+	ck_assert_int_eq(parse(&a, 2, value), BOXED_SELFTEST_PARSE_ERROR);
+	ck_assert_str_eq(err, "option '--json' doesn't allow an argument");
 	ck_assert_int_eq(parse(&a, 2, extra), BOXED_SELFTEST_PARSE_ERROR);
-	ck_assert_ptr_nonnull(strstr(err, "identity"));
+	ck_assert_str_eq(err, "unexpected argument 'identity'");
 	ck_assert_int_eq(parse(&a, 3, both), BOXED_SELFTEST_PARSE_ERROR);
+	ck_assert_str_eq(err, "--control, --list and --probe exclude each other");
 	ck_assert_int_eq(parse(&a, 4, probe_control), BOXED_SELFTEST_PARSE_ERROR);
+}
+END_TEST
+
+static void run_parse(void *ctx)
+{
+	const char **argv = ctx;
+	struct boxed_selftest_args a;
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	exit(boxed_selftest_parse_or_print(argc, (char **)argv, &a));
+}
+
+/* A usage error is two lines, not the whole usage; --help is on stdout. */
+START_TEST(printed_errors_and_help)
+{
+	const char *unknown[] = {"boxed-selftest", "--bogus", NULL};
+	const char *help_argv[] = {"boxed-selftest", "--help", NULL};
+	const char *version_argv[] = {"boxed-selftest", "--version", NULL};
+	const char *run[] = {"boxed-selftest", "--json", NULL};
+	struct boxed_capture c;
+
+	boxed_capture(&c, run_parse, unknown);
+	ck_assert_int_eq(c.status, BOXED_SELFTEST_EXIT_CANNOT);
+	ck_assert_str_eq(c.out, "");
+	ck_assert_str_eq(c.err, "boxed-selftest: unrecognized option '--bogus'\n"
+				"Try 'boxed-selftest --help' for more information.\n");
+	boxed_capture(&c, run_parse, help_argv);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_str_eq(c.err, "");
+	ck_assert_str_eq(c.out, boxed_selftest_usage);
+	ck_assert_msg(strncmp(c.out, "Usage: boxed-selftest ", 22) == 0, "%s", c.out);
+	boxed_capture(&c, run_parse, version_argv);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_str_eq(c.out, "boxed-selftest " BOXED_VERSION "\n");
+	/* A mode to run: nothing printed, -1. */
+	boxed_capture(&c, run_parse, run);
+	ck_assert_int_eq(c.status, 255);
+	ck_assert_str_eq(c.out, "");
+	ck_assert_str_eq(c.err, "");
 }
 END_TEST
 
@@ -168,6 +216,7 @@ static Suite *selftest_args_suite(void)
 	tcase_add_test(tc, modes);
 	tcase_add_test(tc, probe_keeps_its_arguments);
 	tcase_add_test(tc, rejects_bad_usage);
+	tcase_add_test(tc, printed_errors_and_help);
 	tcase_add_test(tc, too_many_only);
 	tcase_add_exit_test(tc, unknown_only_exits_2, BOXED_SELFTEST_EXIT_CANNOT);
 	tcase_add_test(tc, unknown_probe_returns_2);

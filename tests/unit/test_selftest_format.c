@@ -145,6 +145,38 @@ START_TEST(json_report)
 }
 END_TEST
 
+/* The report's times are milliseconds, not 0.17000000923871994. */
+START_TEST(json_times_are_rounded)
+{
+	struct boxed_selftest_result r = make("fds", BOXED_ST_PASS, "only 0 1 2", NULL);
+	cJSON *doc;
+	char *text;
+
+	r.seconds = 0.17000000923871994;
+	doc = boxed_selftest_report_json(&r, 1, "sandbox");
+	ck_assert_ptr_nonnull(doc);
+	text = cJSON_PrintUnformatted(cJSON_GetObjectItem(doc, "probes"));
+	ck_assert_ptr_nonnull(strstr(text, "\"seconds\":0.17}"));
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	ck_assert_double_eq(boxed_selftest_round_ms(1.23449), 1.234);
+	ck_assert_double_eq(boxed_selftest_round_ms(1.2345001), 1.235);
+	ck_assert_double_eq(boxed_selftest_round_ms(0), 0);
+}
+END_TEST
+
+/* A fix is complete: the command for now, and the file that keeps it. */
+START_TEST(sysctl_fix_is_complete)
+{
+	char fix[256];
+
+	boxed_selftest_sysctl_fix(fix, sizeof(fix), "fs.protected_regular", 2);
+	ck_assert_str_eq(fix, "sysctl -w fs.protected_regular=2, and keep it across reboots: "
+			      "echo 'fs.protected_regular = 2' > "
+			      "/etc/sysctl.d/60-boxed-fs.protected_regular.conf");
+}
+END_TEST
+
 static cJSON *verdict(const char *text)
 {
 	cJSON *v = cJSON_Parse(text);
@@ -243,6 +275,8 @@ static Suite *selftest_format_suite(void)
 	tcase_add_test(tc, tap_name_cannot_inject_a_directive);
 	tcase_add_test(tc, exit_status);
 	tcase_add_test(tc, json_report);
+	tcase_add_test(tc, json_times_are_rounded);
+	tcase_add_test(tc, sysctl_fix_is_complete);
 	tcase_add_test(tc, classify_sandbox);
 	tcase_add_test(tc, classify_control);
 	tcase_add_test(tc, verdict_line);

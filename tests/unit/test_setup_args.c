@@ -1,6 +1,9 @@
+#include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "check_main.h"
+#include "../../installer/audit_elf.h"
 #include "../../installer/setup.h"
 
 static void parse(struct boxed_setup_args *a, int argc, char **argv)
@@ -57,6 +60,9 @@ END_TEST
 	{                                                                                          \
 		char *argv[] = {"boxed-setup", __VA_ARGS__, NULL};                                 \
 		struct boxed_setup_args a;                                                         \
+		/* The words are checked by the tests above; here the status. */                   \
+		ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));                          \
+		ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));                          \
 		parse(&a, (int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);                        \
 	}                                                                                          \
 	END_TEST
@@ -80,7 +86,115 @@ START_TEST(no_command)
 	char *argv[] = {"boxed-setup", NULL};
 	struct boxed_setup_args a;
 
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
 	parse(&a, 1, argv);
+}
+END_TEST
+
+static char err[512];
+
+static void run_audit_elf(void *ctx)
+{
+	char **argv = ctx;
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	exit(boxed_setup_audit_elf(argc, argv));
+}
+
+/* The message of a usage error, as boxed_setup_parse() reports it. */
+static const char *error_of(int argc, char **argv)
+{
+	struct boxed_setup_args a;
+
+	ck_assert_int_eq(boxed_setup_parse(argc, argv, &a, err, sizeof(err)),
+			 BOXED_SETUP_PARSE_ERROR);
+	return err;
+}
+
+#define ERROR_OF(...)                                                                              \
+	({                                                                                         \
+		char *argv_[] = {"boxed-setup", __VA_ARGS__, NULL};                                \
+		error_of((int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_);                      \
+	})
+
+START_TEST(error_messages)
+{
+	ck_assert_str_eq(ERROR_OF("instal"), "unknown command 'instal'");
+	ck_assert_str_eq(ERROR_OF("--json", "audit"), "'--json': give a command first");
+	ck_assert_str_eq(ERROR_OF("install", "--pyhton", "/usr/bin/python3"),
+			 "install: unrecognized option '--pyhton'");
+	ck_assert_str_eq(ERROR_OF("install", "--python"),
+			 "install: option '--python' requires an argument");
+	ck_assert_str_eq(ERROR_OF("status", "--json=1"),
+			 "status: option '--json' doesn't allow an argument");
+	ck_assert_str_eq(ERROR_OF("audit", "-x"), "audit: invalid option -- 'x'");
+	ck_assert_str_eq(ERROR_OF("audit", "--purge"),
+			 "audit: option '--purge' does not apply to this command");
+	ck_assert_str_eq(ERROR_OF("install", "extra"), "install: unexpected argument 'extra'");
+	ck_assert_str_eq(ERROR_OF("install", "--root", "stage"),
+			 "install: --root needs an absolute path, not 'stage'");
+	ck_assert_str_eq(ERROR_OF("install", "--python", ""), "install: --python needs a path");
+	ck_assert_str_eq(ERROR_OF("install", "--group", "a-group-name-longer-than-32-chars-x"),
+			 "install: --group needs a name of 1 to 32 characters");
+}
+END_TEST
+
+static void run_parse(void *ctx)
+{
+	char **argv = ctx;
+	struct boxed_setup_args a;
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	boxed_setup_parse_args(argc, argv, &a);
+}
+
+START_TEST(printed_errors_and_help)
+{
+	char *none[] = {"boxed-setup", NULL};
+	char *unknown[] = {"boxed-setup", "install", "--pyhton", "/x", NULL};
+	char *top_help_argv[] = {"boxed-setup", "--help", NULL};
+	char *cmd_help[] = {"boxed-setup", "status", "--help", NULL};
+	char *version_argv[] = {"boxed-setup", "-V", NULL};
+	char *elf_unknown[] = {"boxed-setup", "audit-elf", "--x", NULL};
+	char *elf_none[] = {"boxed-setup", "audit-elf", NULL};
+	struct boxed_capture c;
+
+	boxed_capture(&c, run_parse, none);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_USAGE);
+	ck_assert_str_eq(c.out, "");
+	ck_assert_str_eq(c.err, "boxed-setup: no command given\n"
+				"Try 'boxed-setup --help' for more information.\n");
+	/* A command's error points at the command's own help. */
+	boxed_capture(&c, run_parse, unknown);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_USAGE);
+	ck_assert_str_eq(c.err, "boxed-setup: install: unrecognized option '--pyhton'\n"
+				"Try 'boxed-setup install --help' for more information.\n");
+	boxed_capture(&c, run_parse, top_help_argv);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_OK);
+	ck_assert_str_eq(c.err, "");
+	ck_assert_msg(strncmp(c.out, "Usage: boxed-setup COMMAND", 26) == 0, "%s", c.out);
+	boxed_capture(&c, run_parse, cmd_help);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_OK);
+	ck_assert_msg(strncmp(c.out, "Usage: boxed-setup status ", 26) == 0, "%s", c.out);
+	boxed_capture(&c, run_parse, version_argv);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_OK);
+	ck_assert_str_eq(c.out, "boxed-setup " BOXED_VERSION "\n");
+	/* audit-elf parses its own options, in the same words. */
+	ck_assert_int_eq(
+	    boxed_setup_parse(3, elf_unknown, &(struct boxed_setup_args){0}, err, sizeof(err)),
+	    BOXED_SETUP_PARSE_OK);
+	boxed_capture(&c, run_audit_elf, elf_unknown + 1);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_USAGE);
+	ck_assert_str_eq(c.err, "boxed-setup: audit-elf: unrecognized option '--x'\n"
+				"Try 'boxed-setup audit-elf --help' for more information.\n");
+	boxed_capture(&c, run_audit_elf, elf_none + 1);
+	ck_assert_int_eq(c.status, BOXED_SETUP_EXIT_USAGE);
+	ck_assert_str_eq(c.err, "boxed-setup: audit-elf: give at least one FILE\n"
+				"Try 'boxed-setup audit-elf --help' for more information.\n");
 }
 END_TEST
 
@@ -91,6 +205,8 @@ static Suite *args_suite(void)
 
 	tcase_add_test(tc, install_options);
 	tcase_add_test(tc, aliases_and_commands);
+	tcase_add_test(tc, error_messages);
+	tcase_add_test(tc, printed_errors_and_help);
 	tcase_add_exit_test(tc, no_command, BOXED_SETUP_EXIT_USAGE);
 	tcase_add_exit_test(tc, unknown_command, BOXED_SETUP_EXIT_USAGE);
 	tcase_add_exit_test(tc, option_before_command, BOXED_SETUP_EXIT_USAGE);
