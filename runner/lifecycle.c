@@ -299,6 +299,22 @@ static void init_report(struct run *r)
 	snprintf(r->target, sizeof(r->target), "%s", r->args.python ? "(python)" : r->args.argv[0]);
 }
 
+/* The limits of the run, from the caller's options and the config; a
+ * limit asked for above the maximum is lowered to it, and said so, on
+ * stderr and in the report. */
+static void clamp_limits(struct run *r)
+{
+	unsigned clamped = 0;
+	char warning[512];
+
+	boxed_run_clamp(&r->args, &r->cfg, &r->limits, &clamped);
+	r->report.limits = r->limits;
+	if (boxed_run_clamp_warning(&r->args, &r->limits, clamped, warning, sizeof(warning)))
+		boxed_warn("%s", warning);
+	if (clamped)
+		r->report.clamped = boxed_run_clamped_json(&r->args, &r->limits, clamped);
+}
+
 /* PREPARE: everything that can refuse the run, before anything starts. */
 static void prepare(struct run *r)
 {
@@ -314,8 +330,7 @@ static void prepare(struct run *r)
 			   rc == BOXED_CONFIG_UNTRUSTED ? BOXED_RUN_REASON_CONFIG_UNTRUSTED
 							: BOXED_RUN_REASON_CONFIG_INVALID,
 			   err);
-	boxed_run_clamp(&r->args, &r->cfg, &r->limits, NULL);
-	r->report.limits = r->limits;
+	clamp_limits(r);
 	boxed_run_hardening_plan(boxed_run_landlock_abi(), r->args.no_network,
 				 &r->report.hardening);
 	if (r->args.report_fd >= 0 && fcntl(r->args.report_fd, F_SETFD, FD_CLOEXEC) != 0) {

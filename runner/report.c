@@ -411,6 +411,8 @@ cJSON *boxed_run_report_json(const struct boxed_run_report *r)
 		cJSON_AddNullToObject(o, "message");
 	}
 	cJSON_AddItemToObject(o, "limits", limits_json(r));
+	cJSON_AddItemToObject(o, "clamped", r->clamped ? cJSON_Duplicate(r->clamped, 1)
+						       : cJSON_CreateObject());
 	cJSON_AddItemToObject(o, "hardening", hardening_json(&r->hardening));
 	cJSON_AddStringToObject(o, "version", boxed_version());
 	return o;

@@ -336,6 +336,7 @@ struct boxed_run_report {
 	uid_t slot_uid;
 	char message[1024];
 	struct boxed_limits limits;
+	cJSON *clamped; /* the limits lowered to the maximum (boxed_run_clamped_json); NULL: none */
 	int network;
 	struct boxed_run_hardening hardening;
 };

@@ -32,6 +32,19 @@ check_eq "memory hog: the limit is reported" 134217728 "$(jget "$rep" 'd["report
 rep=$(run_json --memory 64M -- "$PY" -I -S -c 'print(len(bytearray(1 << 20)))')
 check_eq "a program within the memory limit: ok" ok "$(jget "$rep" 'd["report"]["outcome"]')"
 
+# Above the configured maximum: lowered to it, and said so, on stderr and
+# in the report.
+rep=$(run_json --timeout 99999 --memory 100G -- /bin/true 2>"$RUN_TMP/clamp.err")
+check_eq "a limit above the maximum is lowered to it" "ok 600.0" \
+	"$(jget "$rep" 'd["report"]["outcome"], float(d["report"]["limits"]["timeout"])' | tr -d "(),'")"
+check_eq "the report lists what was lowered, asked for and applied" \
+	"{'memory': {'max': 8589934592, 'requested': 107374182400}, 'timeout': {'max': 600, 'requested': 99999}}" \
+	"$(jget "$rep" 'dict(sorted((k, dict(sorted(v.items()))) for k, v in d["report"]["clamped"].items()))')"
+check_eq "the warning names each limit" \
+	"boxed-run: warning: lowered to the configured maximum: --timeout 99999s to 600s, --memory 100G to 8G" \
+	"$(cat "$RUN_TMP/clamp.err")"
+check_eq "nothing lowered: an empty clamped" "{}" "$(jget "$(run_json -- /bin/true)" 'd["report"]["clamped"]')"
+
 # Fork bomb: contained by RLIMIT_NPROC, the host unaffected.
 as_caller "$BOXED_RUN" --nproc 16 --timeout 2 -- "$PY" -I -S -c '
 import os
