@@ -197,6 +197,9 @@ static void gather_facts(struct run *r)
 	f->init_lost = s->started && !s->ended.kind && !s->answered.kind;
 	f->memory_limit = r->limits.memory;
 	f->cpu_limit = r->limits.cpu;
+	f->wall_limit = s->timeout;
+	f->nproc_limit = r->limits.nproc;
+	f->fork_refused = s->fork_refused;
 	if (s->unclean_errno && f->setup_failed)
 		f->setup_reason = BOXED_RUN_REASON_SLOT_UNCLEAN;
 	if (!s->sealed && r->cfg.require_sealed && f->setup_failed)
@@ -262,11 +265,29 @@ static int exit_status(const struct run *r)
 				     r->facts.exec_errno);
 }
 
+/* A program run that a limit ended, or that failed where a fork was
+ * refused, says so on stderr, with the option that raises the limit: the
+ * caller of a program reads its stderr, not a report. (Python mode's
+ * client names its own parameters.) */
+static void say_limit(const struct run *r)
+{
+	static const enum boxed_run_reason limits[] = {
+	    BOXED_RUN_REASON_WALL_LIMIT, BOXED_RUN_REASON_CPU_LIMIT, BOXED_RUN_REASON_MEMORY_LIMIT,
+	    BOXED_RUN_REASON_OUTPUT_LIMIT, BOXED_RUN_REASON_FSIZE_LIMIT};
+	int say = r->facts.fork_refused && r->report.reason == BOXED_RUN_REASON_EXIT_STATUS;
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		say |= r->report.reason == limits[i];
+	if (say && !r->args.python && r->report.message[0])
+		fprintf(stderr, "boxed-run: %s\n", r->report.message);
+}
+
 /* REPORTED: the audit-trail line, then leave with the status the
  * conclusion gives. */
 __attribute__((noreturn)) static void finish(struct run *r)
 {
 	advance(r, RUN_REPORTED);
+	say_limit(r);
 	audit_log(r);
 	exit(exit_status(r));
 }

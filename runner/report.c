@@ -212,7 +212,7 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 	 * one, a second later, to a process that caught the first. */
 	if (sig == SIGXCPU ||
 	    (sig == SIGKILL && f->cpu_limit && f->cpu_time >= (double)f->cpu_limit)) {
-		snprintf(msg, msglen, "CPU time limit of %llu s reached",
+		snprintf(msg, msglen, "CPU time limit of %llu s reached (raise it with --cpu)",
 			 (unsigned long long)f->cpu_limit);
 		return verdict(BOXED_RUN_TIMEOUT, BOXED_RUN_REASON_CPU_LIMIT, reason);
 	}
@@ -223,13 +223,15 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 	if ((sig == SIGKILL || sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS ||
 	     (exit_code > 0 && !f->python)) &&
 	    rss_near_limit) {
-		snprintf(msg, msglen, "memory limit of %llu bytes reached (max RSS %ld KiB)",
+		snprintf(msg, msglen,
+			 "memory limit of %llu bytes reached (max RSS %ld KiB; raise it with "
+			 "--memory)",
 			 (unsigned long long)f->memory_limit, f->max_rss_kib);
 		return verdict(BOXED_RUN_MEMORY, BOXED_RUN_REASON_MEMORY_LIMIT, reason);
 	}
 	if (sig) {
 		snprintf(msg, msglen, "killed by signal %d (%s)%s", sig, strsignal(sig),
-			 sig == SIGXFSZ ? ": file size limit reached" : "");
+			 sig == SIGXFSZ ? ": file size limit reached (raise it with --fsize)" : "");
 		return verdict(BOXED_RUN_SIGNAL,
 			       sig == SIGXFSZ ? BOXED_RUN_REASON_FSIZE_LIMIT : BOXED_RUN_REASON_SIGNAL,
 			       reason);
@@ -238,7 +240,18 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 		return classify_result(f, exit_code, reason, msg, msglen);
 	if (exit_code == 0)
 		return verdict(BOXED_RUN_OK, BOXED_RUN_REASON_NONE, reason);
-	snprintf(msg, msglen, "exited with status %d", exit_code);
+	if (f->fork_refused && f->nproc_limit == 1)
+		snprintf(msg, msglen,
+			 "exited with status %d after a fork or a new thread was refused: the run "
+			 "is limited to one process, without threads (raise it with --nproc)",
+			 exit_code);
+	else if (f->fork_refused)
+		snprintf(msg, msglen,
+			 "exited with status %d after a fork or a new thread was refused: the run "
+			 "is limited to %llu processes and threads in all (raise it with --nproc)",
+			 exit_code, (unsigned long long)f->nproc_limit);
+	else
+		snprintf(msg, msglen, "exited with status %d", exit_code);
 	return verdict(BOXED_RUN_ERROR, BOXED_RUN_REASON_EXIT_STATUS, reason);
 }
 
@@ -272,16 +285,20 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 		return verdict(BOXED_RUN_ERROR, BOXED_RUN_REASON_EXEC_FAILED, reason);
 	}
 	if (f->output_exceeded) {
-		snprintf(msg, msglen, "output passed its limit; the first bytes are kept");
+		snprintf(msg, msglen,
+			 "output passed its limit; the first bytes are kept (raise it with "
+			 "--output)");
 		return verdict(BOXED_RUN_OUTPUT_LIMIT, BOXED_RUN_REASON_OUTPUT_LIMIT, reason);
 	}
 	if (f->timed_out) {
-		snprintf(msg, msglen, "wall-clock limit reached");
+		snprintf(msg, msglen, "wall-clock limit of %g s reached (raise it with --timeout)",
+			 f->wall_limit);
 		return verdict(BOXED_RUN_TIMEOUT, BOXED_RUN_REASON_WALL_LIMIT, reason);
 	}
 	if (f->memory_exceeded) {
 		snprintf(msg, msglen,
-			 "the run used %llu bytes in all, over its memory limit of %llu bytes",
+			 "the run used %llu bytes in all, over its memory limit of %llu bytes "
+			 "(raise it with --memory)",
 			 (unsigned long long)f->run_memory, (unsigned long long)f->memory_limit);
 		return verdict(BOXED_RUN_MEMORY, BOXED_RUN_REASON_MEMORY_LIMIT, reason);
 	}

@@ -298,6 +298,9 @@ struct boxed_run_facts {
 	uint64_t run_memory; /* the run's peak as init's watchdog measured it */
 	uint64_t memory_limit;
 	uint64_t cpu_limit;
+	double wall_limit;
+	uint64_t nproc_limit;
+	int fork_refused;  /* the run's stderr said a fork or a thread was refused */
 	int answered;	   /* python mode: ended by the child's stop after its result */
 	int python;	   /* python mode: result_state is meaningful */
 	int result_state;  /* BOXED_RUN_RESULT_* */
@@ -618,6 +621,7 @@ struct boxed_run_super {
 	struct boxed_run_event answered, ended; /* kind 0 until received */
 	int timed_out;	      /* the supervisor's own bound ran out (init did not) */
 	int output_exceeded;
+	int fork_refused; /* the run's stderr said "Cannot fork" or the like */
 	int interrupted; /* signal number that stopped the supervisor, 0: none */
 	int caller_gone;
 	int init_status; /* wait status of init, once reaped */

@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "die.h"
 #include "fsutil.h"
 #include "runner.h"
@@ -85,13 +85,6 @@ static int caller_in_group(const char *group)
 	return 0;
 }
 
-static const char *user_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw ? pw->pw_name : "USER";
-}
-
 /* The lock directory decides who owns a slot: a directory anyone but root
  * could write would let them plant or swap lock files. Returns the fd, or
  * -1 with the code in *why and the message in err. */
@@ -107,11 +100,11 @@ static int open_locks_dir(const struct boxed_config *cfg, const char *statedir,
 		return boxed_errf(err, errlen, "%s/locks: path too long", statedir);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == EACCES && !caller_in_group(cfg->group)) {
+		char user[64];
+
 		*why = BOXED_RUN_REASON_NOT_IN_GROUP;
-		return boxed_errf(err, errlen,
-				  "you are not in group %s: ask an administrator to run `usermod "
-				  "-a -G %s %s`, then log in again",
-				  cfg->group, cfg->group, user_name());
+		boxed_cli_user_name(getuid(), user, sizeof(user));
+		return boxed_cli_not_member(err, errlen, user, cfg->group);
 	}
 	if (fd < 0)
 		return boxed_errf(err, errlen, "%s: %s (is boxed set up? run boxed-setup install)",

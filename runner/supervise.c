@@ -244,6 +244,23 @@ static void keep(struct boxed_run_capture *c, const char *data, size_t n, size_t
 	c->buf[c->len] = '\0';
 }
 
+/* What shells, libc's callers and Python print when fork(2) or a new
+ * thread fails with EAGAIN, which under the run's RLIMIT_NPROC means its
+ * limit of processes and threads. Seen on stderr, the report says which
+ * limit it was. A text split across two reads goes unnoticed: a hint,
+ * never a verdict. */
+static int says_fork_refused(const char *buf, size_t n)
+{
+	static const char *const texts[] = {"Cannot fork", "fork: Resource temporarily unavailable",
+					    "can't start new thread",
+					    "BlockingIOError: [Errno 11]"};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (memmem(buf, n, texts[i], strlen(texts[i])))
+			return 1;
+	return 0;
+}
+
 /* One read from a stream. Returns 1 when the stream passed its bound. */
 static int read_stream(struct boxed_run_super *s, int *fd, struct boxed_run_capture *c,
 		       size_t *seen, size_t limit, int relay_fd)
@@ -267,6 +284,8 @@ static int read_stream(struct boxed_run_super *s, int *fd, struct boxed_run_capt
 	if (relay_fd >= 0 && allowed > 0)
 		(void)!boxed_write_all(relay_fd, buf, allowed);
 	keep(c, buf, allowed, !s->relay ? limit : (c == &s->err ? RELAY_KEEP : 0));
+	if (c == &s->err && !s->fork_refused)
+		s->fork_refused = says_fork_refused(buf, (size_t)n);
 	*seen += (size_t)n;
 	if (*seen > limit) {
 		c->truncated = 1;

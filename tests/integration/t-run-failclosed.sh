@@ -52,6 +52,17 @@ out=$(as_other "$BOXED_RUN" -- /bin/true 2>&1)
 rc=$?
 check_eq "caller outside the group: exec refused (126, EACCES)" 126 "$rc"
 check_match "caller outside the group: Permission denied" 'Permission denied' "$out"
+# Reached some other way (here the runner made executable by all, which
+# keeps its capabilities): the state directory refuses the caller, and the
+# runner says what to do, by name.
+chmod 0755 "$BOXED_RUN"
+out=$(as_other "$BOXED_RUN" --json -- /bin/true 2>"$RUN_TMP/nonmember.err")
+chmod 0750 "$BOXED_RUN"
+check_eq "caller outside the group, runner reached anyway: sandbox-error not-in-group" \
+	"sandbox-error not-in-group" "$(jget "$out" 'd["report"]["outcome"], d["report"]["reason"]' | tr -d "(),'")"
+check_eq "it says whom to ask for what, by name" \
+	"boxed-run: you are not in group $BOXED_GROUP: ask an administrator to run \`usermod -a -G $BOXED_GROUP $BOXED_OTHER\`, then log in again" \
+	"$(cat "$RUN_TMP/nonmember.err")"
 
 # A config writable by others, or by the group, is refused.
 cp -p "$BOXED_CONFIG" "$RUN_TMP/config.saved"

@@ -32,6 +32,23 @@ check_eq "memory hog: the limit is reported" 134217728 "$(jget "$rep" 'd["report
 rep=$(run_json --memory 64M -- "$PY" -I -S -c 'print(len(bytearray(1 << 20)))')
 check_eq "a program within the memory limit: ok" ok "$(jget "$rep" 'd["report"]["outcome"]')"
 
+# A limit that ends a run says so on stderr, naming the option that
+# raises it; so does a run that failed after a refused fork.
+out=$(as_caller "$BOXED_RUN" --cpu 1 --timeout 10 -- "$PY" -I -S -c 'while True: pass' 2>&1)
+check_eq "CPU limit: stderr names --cpu" \
+	"boxed-run: CPU time limit of 1 s reached (raise it with --cpu)" "$out"
+out=$(as_caller "$BOXED_RUN" --timeout 0.2 -- /bin/sleep 5 2>&1)
+check_eq "wall clock: stderr names --timeout" \
+	"boxed-run: wall-clock limit of 0.2 s reached (raise it with --timeout)" "$out"
+out=$(as_caller "$BOXED_RUN" -- /bin/sh -c 'echo a | cat' 2>&1)
+check_match "a pipeline at the default --nproc 1: the shell's error, then the limit named" \
+	'Cannot fork.*boxed-run: exited with status 2 after a fork or a new thread was refused: the run is limited to one process, without threads \(raise it with --nproc\)' \
+	"$(tr '\n' ' ' <<<"$out")"
+check_eq "the same pipeline with --nproc 4: fine" a \
+	"$(as_caller "$BOXED_RUN" --nproc 4 -- /bin/sh -c 'echo a | cat' 2>&1)"
+check_eq "a plain failure names no limit" "" \
+	"$(as_caller "$BOXED_RUN" -- /bin/sh -c 'exit 3' 2>&1)"
+
 # Above the configured maximum: lowered to it, and said so, on stderr and
 # in the report.
 rep=$(run_json --timeout 99999 --memory 100G -- /bin/true 2>"$RUN_TMP/clamp.err")

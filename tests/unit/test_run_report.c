@@ -282,6 +282,45 @@ START_TEST(classification)
 }
 END_TEST
 
+/* A limit that ends a run names the option that raises it; a failure
+ * after a refused fork names --nproc. */
+START_TEST(limit_messages_name_the_option)
+{
+	struct boxed_run_facts f = {.reaped = 1, .memory_limit = 64u << 20, .cpu_limit = 5,
+				    .wall_limit = 2.5, .nproc_limit = 1};
+	char msg[256];
+	int code, sig;
+
+#define MESSAGE(text)                                                                              \
+	do {                                                                                       \
+		boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg));              \
+		ck_assert_msg(strstr(msg, text), "\"%s\" not in \"%s\"", text, msg);               \
+	} while (0)
+
+	f.status = SIGXCPU;
+	MESSAGE("CPU time limit of 5 s reached (raise it with --cpu)");
+	f.status = SIGXFSZ;
+	MESSAGE("raise it with --fsize");
+	f.status = 2 << 8;
+	MESSAGE("exited with status 2");
+	ck_assert_ptr_null(strstr(msg, "--nproc"));
+	f.fork_refused = 1;
+	MESSAGE("exited with status 2 after a fork or a new thread was refused: the run is "
+		"limited to one process, without threads (raise it with --nproc)");
+	f.nproc_limit = 4;
+	MESSAGE("limited to 4 processes and threads in all (raise it with --nproc)");
+	f.memory_exceeded = 1;
+	f.run_memory = 100u << 20;
+	MESSAGE("over its memory limit of 67108864 bytes (raise it with --memory)");
+	f.output_exceeded = 1;
+	MESSAGE("raise it with --output");
+	f.output_exceeded = 0;
+	f.timed_out = 1;
+	MESSAGE("wall-clock limit of 2.5 s reached (raise it with --timeout)");
+#undef MESSAGE
+}
+END_TEST
+
 START_TEST(classification_python)
 {
 	struct boxed_run_facts f = {.reaped = 1, .python = 1, .memory_limit = 64u << 20};
@@ -401,6 +440,7 @@ static Suite *run_report_suite(void)
 	tcase_add_test(tc, utf8);
 	tcase_add_test(tc, reason_names);
 	tcase_add_test(tc, classification);
+	tcase_add_test(tc, limit_messages_name_the_option);
 	tcase_add_test(tc, classification_python);
 	tcase_add_test(tc, classification_answered);
 	tcase_add_test(tc, exit_statuses);
