@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "die.h"
 #include "layout.h"
 #include "setup.h"
+#include "command.h"
 
 int boxed_setup_rooted(const struct boxed_setup_paths *p, const char *path, char *buf, size_t len)
 {
@@ -131,28 +131,18 @@ int boxed_setup_group_lookup(const char *root, const char *name, gid_t *gid)
 static int run_groupadd(const char *root, const char *name)
 {
 	const char *argv[] = {"groupadd", "--system", NULL, NULL, NULL, NULL};
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-	int status, i = 2;
-	pid_t pid;
+	const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	int i = 2, rc;
 
 	if (root[0]) {
 		argv[i++] = "--prefix";
 		argv[i++] = root;
 	}
 	argv[i] = name;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		boxed_die_errno("fork");
-	if (pid == 0) {
-		execve("/usr/sbin/groupadd", (char *const *)argv, envp);
-		fprintf(stderr, "boxed-setup: execve /usr/sbin/groupadd: %s\n", strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			boxed_die_errno("waitpid");
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	rc = boxed_command_run("/usr/sbin/groupadd", argv, envp, 0);
+	if (rc < 0)
+		boxed_die_errno("starting /usr/sbin/groupadd");
+	return rc == 0 ? 0 : -1;
 }
 
 void boxed_setup_group(struct boxed_setup_ctx *ctx)

@@ -148,11 +148,6 @@ void boxed_setup_copy_interpreter(struct boxed_setup_ctx *ctx, const struct boxe
  * directories (lib/slot.h). Dies on failure. */
 void boxed_setup_statedir(struct boxed_setup_ctx *ctx);
 
-/* Remove dirfd/name and everything below it with *at() calls that never
- * follow a symlink: a sandbox left the tree behind and may have planted
- * links to files root must not delete. Returns 0, or -1 with errno set. */
-__attribute__((warn_unused_result)) int boxed_setup_wipe_at(int dirfd, const char *name);
-
 /* What is wrong with slot index of statedir (open on statedir_fd), as the
  * runner would meet it: its directory and run directory (owner, mode, type)
  * and what they hold that the slot's uid could not remove. Writes the

@@ -12,11 +12,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "become.h"
+#include "clock.h"
 #include "die.h"
 #include "elfaudit.h"
 #include "fsutil.h"
@@ -184,59 +185,44 @@ __attribute__((noreturn)) static void probe_child(struct boxed_setup_ctx *ctx, i
 {
 	char *const argv[] = {(char *)path, "-I", "-S", "-c", (char *)probe_script, NULL};
 	char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", NULL};
+	struct boxed_identity nobody = {.uid = uid, .gid = (gid_t)uid};
 	struct rlimit cpu = {10, 10};
-	uid_t r, e, s;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char err[256];
 
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
 	if (chdir("/") != 0)
-		boxed_die_errno("probe: chdir /");
-	if (ctx->privileged) {
-		/* Order matters: groups and gid need privilege to change, so
-		 * they go before the uid. From uid 0 to a non-zero uid on all
-		 * three ids, the kernel clears the permitted and effective
-		 * capabilities. */
-		if (setgroups(0, NULL) != 0)
-			boxed_die_errno("probe: setgroups(0)");
-		if (setresgid(uid, uid, uid) != 0)
-			boxed_die_errno("probe: setresgid(%u)", (unsigned)uid);
-		if (setresuid(uid, uid, uid) != 0)
-			boxed_die_errno("probe: setresuid(%u)", (unsigned)uid);
-		if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid)
-			boxed_die("probe: uids are not %u after setresuid", (unsigned)uid);
-		if (setuid(0) == 0)
-			boxed_die("probe: was able to regain uid 0");
-	}
+		boxed_die_child_errno("probe: chdir /");
+	/* The interpreter is not trusted yet: it runs as an unused uid with
+	 * nothing left of root (lib/become.c). */
+	if (ctx->privileged && boxed_become(&nobody, err, sizeof(err)) != 0)
+		boxed_die_child("probe: dropping to uid %u: %s", (unsigned)uid, err);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		boxed_die_errno("probe: prctl(PR_SET_NO_NEW_PRIVS)");
+		boxed_die_child_errno("probe: prctl(PR_SET_NO_NEW_PRIVS)");
 	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
-		boxed_die_errno("probe: setrlimit(RLIMIT_CPU)");
+		boxed_die_child_errno("probe: setrlimit(RLIMIT_CPU)");
 	/* Run the very file that was verified, not whatever the path names
 	 * by now. */
 	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
-	boxed_die_errno("probe: execveat %s", path);
+	boxed_die_child_errno("probe: execveat %s", path);
 }
 
 static char *read_probe(int in, pid_t pid, int *timed_out)
 {
-	struct timespec start, now;
+	double start = boxed_now();
 	size_t len = 0;
 	char *buf = malloc(PROBE_OUTPUT_MAX + 1);
 
 	if (!buf)
 		boxed_die("out of memory");
 	*timed_out = 0;
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct pollfd pfd = {.fd = in, .events = POLLIN};
-		long waited;
+		long waited = (long)((boxed_now() - start) * 1000);
 		ssize_t n;
 		int rc;
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited =
-		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited >= PROBE_TIMEOUT_MS) {
 			*timed_out = 1;
 			kill(pid, SIGKILL);

@@ -11,6 +11,7 @@
 #include "die.h"
 #include "fsutil.h"
 #include "setup.h"
+#include "wipe.h"
 #include "slot.h"
 
 /* Give the entry open on fd the owner and mode the runner relies on; fixes
@@ -125,7 +126,7 @@ static int wipe_all_but(int dirfd, const char *keep, const char *what)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    (keep && !strcmp(e->d_name, keep)))
 			continue;
-		if (boxed_setup_wipe_at(dirfd, e->d_name) != 0)
+		if (boxed_wipe_at(dirfd, e->d_name) != 0)
 			boxed_die_errno("%s/%s: removing it", what, e->d_name);
 		removed++;
 	}

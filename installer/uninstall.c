@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +5,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -16,48 +14,9 @@
 #include "manifest.h"
 #include "setup.h"
 #include "sha256.h"
+#include "command.h"
 #include "tmpfile.h"
-
-#define WIPE_DEPTH_MAX 128
-
-static int wipe_at(int dirfd, const char *name, int depth)
-{
-	struct dirent *de;
-	DIR *dir;
-	int fd;
-
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -1;
-	if (depth > WIPE_DEPTH_MAX) {
-		errno = ELOOP;
-		return -1;
-	}
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(dir))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (wipe_at(fd, de->d_name, depth + 1) != 0) {
-			closedir(dir);
-			return -1;
-		}
-	}
-	closedir(dir);
-	return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-int boxed_setup_wipe_at(int dirfd, const char *name)
-{
-	return wipe_at(dirfd, name, 0);
-}
+#include "wipe.h"
 
 static void removed(const char *what)
 {
@@ -102,9 +61,9 @@ static void remove_statedir(const struct boxed_setup_paths *p)
 			return;
 		boxed_die_errno("%s: open", p->statedir);
 	}
-	if (boxed_setup_wipe_at(fd, "slots") != 0)
+	if (boxed_wipe_at(fd, "slots") != 0)
 		boxed_die_errno("%s/slots: remove", p->statedir);
-	if (boxed_setup_wipe_at(fd, "locks") != 0)
+	if (boxed_wipe_at(fd, "locks") != 0)
 		boxed_die_errno("%s/locks: remove", p->statedir);
 	printf("boxed-setup: removed %s/locks and %s/slots\n", p->statedir, p->statedir);
 }
@@ -136,10 +95,9 @@ static void remove_config(const struct boxed_setup_paths *p, const struct boxed_
 static void remove_group(const struct boxed_setup_paths *p, const struct boxed_manifest *m)
 {
 	const char *argv[] = {"groupdel", NULL, NULL, NULL, NULL};
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	gid_t gid;
-	int i = 1, status;
-	pid_t pid;
+	int i = 1;
 
 	if (!m->group_created || boxed_setup_group_lookup(p->root, m->group, &gid) != 0)
 		return;
@@ -148,18 +106,7 @@ static void remove_group(const struct boxed_setup_paths *p, const struct boxed_m
 		argv[i++] = p->root;
 	}
 	argv[i] = m->group;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		boxed_die_errno("fork");
-	if (pid == 0) {
-		execve("/usr/sbin/groupdel", (char *const *)argv, envp);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			boxed_die_errno("waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (boxed_command_run("/usr/sbin/groupdel", argv, envp, 0) != 0)
 		boxed_warn("groupdel %s failed; remove the group by hand", m->group);
 	else
 		printf("boxed-setup: removed group %s\n", m->group);

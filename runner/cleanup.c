@@ -18,104 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "become.h"
+#include "clock.h"
 #include "die.h"
+#include "wipe.h"
 #include "runner.h"
 
 /* Cleaning up after a run: the run directory of an unsealed run, the
  * processes and IPC objects of its slot uid, and the reaping of the
  * child and init. A sealed run needs little of it: its processes die with
  * its init, and its files and IPC objects with its namespaces. */
-
-/* Deeper directories are moved up to the top and wiped in a later pass,
- * so a tree of any depth is removed with a bounded number of open fds. */
-#define WIPE_MAX_DEPTH 32
-#define WIPE_MAX_PASSES 10000
-
-static int open_subdir(int dirfd, const char *name)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	/* The run may have made its own directory unreadable; it still owns
-	 * it, and so do we. */
-	if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd;
-}
-
-/* Remove the entries of dirfd; *moved counts directories moved to topfd
- * because they sat too deep. */
-static int wipe(int dirfd, int topfd, int depth, unsigned long *moved)
-{
-	DIR *d;
-	struct dirent *e;
-	int dup_fd, rc = 0;
-
-	if (fchmod(dirfd, 0700) != 0)
-		return -1;
-	dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd < 0)
-		return -1;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return -1;
-	}
-	rewinddir(d);
-	while (rc == 0 && (errno = 0, e = readdir(d))) {
-		const char *name = e->d_name;
-		int sub;
-
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-			continue;
-		if (errno != EISDIR && errno != EPERM) {
-			rc = -1;
-			break;
-		}
-		if (depth >= WIPE_MAX_DEPTH) {
-			char top_name[64];
-
-			snprintf(top_name, sizeof(top_name), ".boxed-wipe-%lu", ++*moved);
-			if (renameat(dirfd, name, topfd, top_name) != 0)
-				rc = -1;
-			continue;
-		}
-		sub = open_subdir(dirfd, name);
-		if (sub < 0) {
-			rc = -1;
-			break;
-		}
-		rc = wipe(sub, topfd, depth + 1, moved);
-		close(sub);
-		if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-			rc = -1;
-	}
-	if (rc == 0 && errno != 0)
-		rc = -1;
-	closedir(d);
-	return rc;
-}
-
-/* Is the directory open on fd empty? One getdents64 into a small buffer,
- * much cheaper than a directory stream: the usual case, as the supervisor
- * of the previous run wiped the directory behind it. */
-static int dir_is_empty(int fd)
-{
-	char buf[512];
-	long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return 0;
-	for (long off = 0; n > 0 && off < n;) {
-		const struct boxed_run_dirent64 *d = (const void *)(buf + off);
-
-		off += d->reclen;
-		if (strcmp(d->name, ".") != 0 && strcmp(d->name, "..") != 0)
-			return 0;
-	}
-	return n >= 0;
-}
 
 int boxed_run_open_private_dir(const char *path, uid_t uid)
 {
@@ -142,36 +54,6 @@ out:
 	close(dir);
 	errno = saved;
 	return fd;
-}
-
-int boxed_run_wipe_dir(int dirfd)
-{
-	if (dir_is_empty(dirfd))
-		return 0;
-	for (int pass = 0; pass < WIPE_MAX_PASSES; pass++) {
-		unsigned long moved = 0;
-
-		if (wipe(dirfd, dirfd, 0, &moved) != 0)
-			return -1;
-		if (moved == 0)
-			return 0;
-	}
-	errno = ELOOP;
-	return -1;
-}
-
-int boxed_run_kill_all(void)
-{
-	/* As the slot uid, kill(-1) reaches exactly the processes of that uid
-	 * (in a PID namespace, exactly those of the namespace). One round is
-	 * enough: the kernel signals every process under the tasklist lock,
-	 * and a fork that races with it either has linked its child before
-	 * (and the child is signalled) or sees SIGKILL pending in its parent
-	 * when it links, and fails. Its return value says nothing useful (0
-	 * while any other process exists); the caller checks by reaping. */
-	if (kill(-1, SIGKILL) != 0 && errno != ESRCH)
-		return -1;
-	return 0;
 }
 
 /* Remove the objects of one /proc/sysvipc file that uid owns. */
@@ -244,8 +126,8 @@ int boxed_run_remove_ipc(uid_t uid)
  * and every IPC object it owns. */
 __attribute__((noreturn)) static void killer(const struct boxed_run_slot *slot)
 {
-	boxed_run_become_slot(slot->uid, getuid(), getgid());
-	if (boxed_run_kill_all() != 0)
+	boxed_run_become_slot(slot->uid);
+	if (boxed_kill_own_processes() != 0)
 		boxed_die_child_errno("kill(-1, SIGKILL) as uid %u", (unsigned)slot->uid);
 	if (boxed_run_remove_ipc(slot->uid) != 0)
 		boxed_die_child_errno("removing the IPC objects of uid %u", (unsigned)slot->uid);
@@ -267,12 +149,11 @@ static int reap_ready(struct boxed_run_super *s)
 /* Reap for a little while, until no child is left. Returns 1 when none is. */
 static int reap_for(struct boxed_run_super *s, double seconds)
 {
-	struct timespec pause = {.tv_nsec = 1000000};
 
 	for (int i = 0; i < (int)(seconds * 1000); i++) {
 		if (reap_ready(s))
 			return 1;
-		nanosleep(&pause, NULL);
+		boxed_sleep(0.001);
 	}
 	return reap_ready(s);
 }
@@ -331,7 +212,7 @@ static int wipe_run_dir(const struct boxed_run_slot *slot)
 
 	if (fd < 0)
 		return -1;
-	rc = boxed_run_wipe_dir(fd);
+	rc = boxed_wipe_contents(fd);
 	close(fd);
 	return rc;
 }
@@ -344,7 +225,6 @@ static int wipe_run_dir(const struct boxed_run_slot *slot)
  * wait for its report. Returns 1 once it is in. */
 static int await_ended(struct boxed_run_super *s)
 {
-	struct timespec pause = {.tv_nsec = 1000000};
 
 	for (int i = 0; i < (int)(INIT_GRACE * 1000) && !s->ended.kind && s->event_fd >= 0;
 	     i++) {
@@ -352,7 +232,7 @@ static int await_ended(struct boxed_run_super *s)
 		    boxed_run_read_events(s) != 0)
 			break;
 		if (!s->ended.kind)
-			nanosleep(&pause, NULL);
+			boxed_sleep(0.001);
 	}
 	if (!s->ended.kind)
 		(void)!boxed_run_read_events(s);

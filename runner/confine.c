@@ -212,10 +212,3 @@ void boxed_run_confine_and_exec(const struct boxed_run_plan *p, const struct box
 	apply_seccomp(p->args->no_network, sealed);
 	exec_target(p, env, event_fd);
 }
-
-int boxed_run_landlock_abi(void)
-{
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-
-	return abi > 0 ? (int)abi : 0;
-}

@@ -11,6 +11,7 @@
  * only by execve or _exit(), never exit(), so that it neither runs the
  * atexit handlers nor flushes the stdio buffers it inherited.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "become.h"
 #include "caps.h"
 #include "die.h"
 #include "runner.h"
@@ -57,18 +59,18 @@ static void verify_fds(int last)
 {
 	char buf[1024];
 	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	long n;
+	ssize_t n;
 
 	if (dir < 0)
 		boxed_die_child_errno("open(/proc/self/fd)");
-	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			const struct boxed_run_dirent64 *d = (const void *)(buf + off);
+	while ((n = getdents64(dir, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *d = (const void *)(buf + off);
 			char *end;
-			long fd = strtol(d->name, &end, 10);
+			long fd = strtol(d->d_name, &end, 10);
 
-			off += d->reclen;
-			if (d->name[0] == '.' || *end != '\0' || fd == dir)
+			off += d->d_reclen;
+			if (d->d_name[0] == '.' || *end != '\0' || fd == dir)
 				continue;
 			if (fd > last)
 				boxed_die_child("fd %ld is still open after close_range", fd);
@@ -167,26 +169,6 @@ static void build_env(const struct boxed_run_plan *p, struct boxed_run_env *env)
 		boxed_die_child_errno("building the environment");
 }
 
-int boxed_run_self_status_mask(const char *key, uint64_t *out)
-{
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (boxed_run_status_hex(buf, key, out) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 /* Handlers and masks survive fork, and ignored signals survive exec (an
  * ignored SIGPIPE or a blocked SIGTERM would change how the target dies).
  * Only the signals the kernel lists as ignored or caught are reset: one
@@ -197,8 +179,8 @@ static void reset_signals(void)
 	uint64_t ignored, caught;
 	sigset_t none;
 
-	if (boxed_run_self_status_mask("SigIgn", &ignored) != 0 ||
-	    boxed_run_self_status_mask("SigCgt", &caught) != 0)
+	if (boxed_self_status_mask("SigIgn", &ignored) != 0 ||
+	    boxed_self_status_mask("SigCgt", &caught) != 0)
 		boxed_die_child_errno("reading the signal dispositions in /proc/self/status");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -222,91 +204,16 @@ static void new_session(void)
 		boxed_die_child_errno("setsid");
 }
 
-static void drop_groups(void)
+/* Groups, gid, uid and every capability, for good, read back and proven
+ * by trying to undo it (lib/become.c). The ids before are the caller's
+ * real ones: the supervisor changed only its effective ids. */
+static void become_slot(uid_t u)
 {
-	if (setgroups(0, NULL) != 0)
-		boxed_die_child_errno("setgroups(0)");
-}
+	struct boxed_identity slot = {.uid = u, .gid = (gid_t)u};
+	char err[256];
 
-static void drop_gid(gid_t g)
-{
-	if (setresgid(g, g, g) != 0)
-		boxed_die_child_errno("setresgid(%u, %u, %u)", (unsigned)g, (unsigned)g,
-				      (unsigned)g);
-}
-
-static void drop_uid(uid_t u)
-{
-	if (setresuid(u, u, u) != 0)
-		boxed_die_child_errno("setresuid(%u, %u, %u)", (unsigned)u, (unsigned)u,
-				      (unsigned)u);
-}
-
-/* setresuid() from a non-zero uid does not clear capabilities (only a
- * transition away from uid 0 does), so clear every set explicitly. */
-static void clear_caps(void)
-{
-	cap_t none = cap_init();
-
-	if (!none)
-		boxed_die_child_errno("cap_init");
-	/* One call for the ambient set: libcap's cap_reset_ambient() first
-	 * asks about each of the 41 capabilities in turn. */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
-		boxed_die_child_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-	if (cap_set_proc(none) != 0)
-		boxed_die_child_errno("cap_set_proc(empty)");
-	cap_free(none);
-}
-
-/* The kernel's answer is the truth, not our intent: read every id and
- * capability set back. */
-static void assert_dropped(uid_t u)
-{
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-	cap_t have, none = cap_init();
-	uint64_t ambient;
-
-	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
-		boxed_die_child_errno("getresuid/getresgid");
-	if (ru != u || eu != u || su != u)
-		boxed_die_child("uids are %u/%u/%u, not %u", ru, eu, su, u);
-	if (rg != u || eg != u || sg != u)
-		boxed_die_child("gids are %u/%u/%u, not %u", rg, eg, sg, u);
-	/* setfsuid() reports the previous value and never fails visibly. */
-	if ((uid_t)setfsuid((uid_t)-1) != u || (gid_t)setfsgid((gid_t)-1) != u)
-		boxed_die_child("fsuid or fsgid is not %u", u);
-	if (getgroups(0, NULL) != 0)
-		boxed_die_child("supplementary groups remain");
-	have = cap_get_proc();
-	if (!have || !none)
-		boxed_die_child_errno("cap_get_proc");
-	if (cap_compare(have, none) != 0)
-		boxed_die_child("capabilities remain after clearing them");
-	if (boxed_run_self_status_mask("CapAmb", &ambient) != 0)
-		boxed_die_child_errno("reading CapAmb in /proc/self/status");
-	if (ambient != 0)
-		boxed_die_child("ambient capabilities %#llx remain", (unsigned long long)ambient);
-	cap_free(have);
-	cap_free(none);
-}
-
-/* OpenSSH's permanently_set_uid(): prove the drop by trying to undo it. */
-static void try_regain(uid_t caller, gid_t caller_gid)
-{
-	gid_t zero = 0;
-
-	if (setuid(0) == 0)
-		boxed_die_child("was able to regain uid 0");
-	if (setuid(caller) == 0)
-		boxed_die_child("was able to regain the caller's uid %u", caller);
-	if (setgid(0) == 0)
-		boxed_die_child("was able to regain gid 0");
-	if (setgid(caller_gid) == 0)
-		boxed_die_child("was able to regain the caller's gid %u", caller_gid);
-	if (setgroups(1, &zero) == 0)
-		boxed_die_child("was able to set supplementary groups");
+	if (boxed_become(&slot, err, sizeof(err)) != 0)
+		boxed_die_child("dropping to the slot uid %u: %s", (unsigned)u, err);
 }
 
 /* No exec may gain privilege from here on: a setuid-root or file-capability
@@ -335,7 +242,7 @@ static void set_pdeathsig(pid_t supervisor)
  * but the host may have refused the namespaces last time). */
 static void kill_leftovers(void)
 {
-	if (boxed_run_kill_all() != 0)
+	if (boxed_kill_own_processes() != 0)
 		boxed_die_child_errno("kill(-1, SIGKILL)");
 }
 
@@ -355,12 +262,7 @@ __attribute__((noreturn)) static void run_child(const struct boxed_run_plan *p)
 	build_env(p, &env);
 	reset_signals();
 	new_session();
-	drop_groups();
-	drop_gid(u);
-	drop_uid(u);
-	clear_caps();
-	assert_dropped(u);
-	try_regain(p->caller_uid, p->caller_gid);
+	become_slot(u);
 	set_no_new_privs();
 	set_pdeathsig(p->supervisor);
 	kill_leftovers();
@@ -420,16 +322,11 @@ int boxed_run_caps_prepare(char *err, size_t errlen)
 	return rc;
 }
 
-void boxed_run_become_slot(uid_t uid, uid_t caller_uid, gid_t caller_gid)
+void boxed_run_become_slot(uid_t uid)
 {
 	raise_effective();
 	assert_expected_caps();
-	drop_groups();
-	drop_gid(uid);
-	drop_uid(uid);
-	clear_caps();
-	assert_dropped(uid);
-	try_regain(caller_uid, caller_gid);
+	become_slot(uid);
 }
 
 void boxed_run_supervisor_take_slot_ids(uid_t slot_uid)

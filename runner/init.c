@@ -37,7 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "become.h"
 #include "die.h"
+#include "wipe.h"
 #include "runner.h"
 
 #define TARGET_STACK_SIZE (64 * 1024)
@@ -77,20 +80,12 @@ struct init {
 	int target_reaped;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Seconds since the run's wall clock started: the time the report gives,
  * taken where the limit is enforced, so that a run ended at its timeout
  * never reports less. */
 static double on_the_clock(const struct init *in)
 {
-	return in->clock_running ? now() - in->started : 0;
+	return in->clock_running ? boxed_now() - in->started : 0;
 }
 
 static void send(struct init *in, struct boxed_run_event *ev)
@@ -99,11 +94,11 @@ static void send(struct init *in, struct boxed_run_event *ev)
 }
 
 /* In a sealed run: everything in the PID namespace but init. Unsealed:
- * every process of the slot uid but init. Either way the run's processes,
- * and one round reaches them all (boxed_run_kill_all). */
+ * every process of the slot uid but init. Either way the run's processes
+ * (boxed_kill_own_processes). */
 static void kill_the_run(void)
 {
-	if (boxed_run_kill_all() != 0)
+	if (boxed_kill_own_processes() != 0)
 		boxed_die_child_errno("kill(-1, SIGKILL)");
 }
 
@@ -144,13 +139,12 @@ static int reap_ready(struct init *in)
  * or 1 when one is still there. */
 static int reap_all(struct init *in)
 {
-	double give_up = now() + REAP_GRACE;
-	struct timespec pause = {.tv_nsec = 1000000};
+	double give_up = boxed_now() + REAP_GRACE;
 
 	while (!reap_ready(in)) {
-		if (now() >= give_up)
+		if (boxed_now() >= give_up)
 			return 1;
-		nanosleep(&pause, NULL);
+		boxed_sleep(0.001);
 	}
 	return 0;
 }
@@ -245,7 +239,7 @@ static void on_signals(struct init *in)
 static void start_clock(struct init *in, double timeout)
 {
 	in->clock_running = 1;
-	in->started = now();
+	in->started = boxed_now();
 	in->deadline = in->started + timeout;
 }
 
@@ -349,7 +343,7 @@ static uint64_t measure(struct init *in, int proportional)
 
 static void watch_memory(struct init *in)
 {
-	double began = now(), cost, interval;
+	double began = boxed_now(), cost, interval;
 	uint64_t total = measure(in, 0);
 
 	if (total > in->p->limits->memory)
@@ -358,13 +352,13 @@ static void watch_memory(struct init *in)
 		in->peak = total;
 	if (total > in->p->limits->memory)
 		end_run(in, BOXED_RUN_END_MEMORY);
-	cost = now() - began;
+	cost = boxed_now() - began;
 	interval = cost * WATCH_BUDGET > WATCH_INTERVAL ? cost * WATCH_BUDGET : WATCH_INTERVAL;
 	/* Past half the limit, what the run can add between two looks is the
 	 * slack: look at the shortest interval, whatever it costs. */
 	if (total > in->p->limits->memory / 2)
 		interval = WATCH_INTERVAL;
-	in->next_watch = now() + interval;
+	in->next_watch = boxed_now() + interval;
 }
 
 static int target_entry(void *arg)
@@ -427,7 +421,7 @@ static void drop_namespace_caps(void)
 		boxed_die_child_errno("cap_get_proc");
 	if (cap_compare(have, none) != 0)
 		boxed_die_child("capabilities remain in the run's namespace after clearing them");
-	if (boxed_run_self_status_mask("CapAmb", &ambient) != 0 || ambient != 0)
+	if (boxed_self_status_mask("CapAmb", &ambient) != 0 || ambient != 0)
 		boxed_die_child("ambient capabilities remain in the run's namespace");
 	cap_free(have);
 	cap_free(none);
@@ -486,7 +480,7 @@ static void prepare_unsealed(struct init *in)
 			slot->home, (unsigned)slot->uid);
 	if (fd < 0)
 		unclean(in, "open(%s): %s", slot->home, strerror(errno));
-	rc = boxed_run_wipe_dir(fd);
+	rc = boxed_wipe_contents(fd);
 	if (rc != 0)
 		unclean(in, "emptying %s: %s; run boxed-setup install", slot->home,
 			strerror(errno));
@@ -534,13 +528,13 @@ __attribute__((noreturn)) static void watch(struct init *in)
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = in->ctx->fds.control, .events = POLLIN},
 					{.fd = in->sig_fd, .events = POLLIN}};
-		double wake = in->next_watch ? in->next_watch : now() + 3600;
+		double wake = in->next_watch ? in->next_watch : boxed_now() + 3600;
 		double left;
 		struct timespec ts;
 
 		if (in->clock_running && in->deadline < wake)
 			wake = in->deadline;
-		left = wake - now();
+		left = wake - boxed_now();
 		if (left < 0)
 			left = 0;
 		ts.tv_sec = (time_t)left;
@@ -554,9 +548,9 @@ __attribute__((noreturn)) static void watch(struct init *in)
 			on_control(in);
 		if (pfd[1].revents)
 			on_signals(in);
-		if (in->clock_running && now() >= in->deadline)
+		if (in->clock_running && boxed_now() >= in->deadline)
 			end_run(in, BOXED_RUN_END_WALL);
-		if (in->next_watch && now() >= in->next_watch)
+		if (in->next_watch && boxed_now() >= in->next_watch)
 			watch_memory(in);
 	}
 }
@@ -593,6 +587,6 @@ void boxed_run_init_main(struct boxed_run_init_ctx *ctx)
 	/* Unsealed with one process, the target's address-space limit bounds
 	 * the run, and SysV IPC and memfd are refused: nothing to watch. */
 	if (ctx->sealed || in.p->limits->nproc > 1)
-		in.next_watch = now() + WATCH_FIRST;
+		in.next_watch = boxed_now() + WATCH_FIRST;
 	watch(&in);
 }

@@ -28,9 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "die.h"
 #include "fsutil.h"
+#include "landlock.h"
 #include "layout.h"
 #include "runner.h"
 
@@ -143,11 +145,6 @@ static void respond(struct run *r)
 	}
 }
 
-static double since(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 /* The run's wall time: init's, where it measured the run to its end (its
  * clock is the one that enforces the timeout; the supervisor learns of the
  * target's start and end a little later), else the supervisor's. */
@@ -157,7 +154,7 @@ static double wall_time(const struct boxed_run_super *s)
 
 	if (end->kind && end->wall > 0)
 		return end->wall;
-	return s->end.tv_sec ? since(&s->start, &s->end) : 0;
+	return s->end > 0 ? s->end - s->start : 0;
 }
 
 /* The first line the run wrote to stderr: the child's or init's words when
@@ -352,7 +349,7 @@ static void prepare(struct run *r)
 							: BOXED_RUN_REASON_CONFIG_INVALID,
 			   err);
 	clamp_limits(r);
-	boxed_run_hardening_plan(boxed_run_landlock_abi(), r->args.no_network,
+	boxed_run_hardening_plan(boxed_landlock_abi(), r->args.no_network,
 				 &r->report.hardening);
 	if (r->args.report_fd >= 0 && fcntl(r->args.report_fd, F_SETFD, FD_CLOEXEC) != 0) {
 		snprintf(err, sizeof(err), "--report-fd %d: %s", r->args.report_fd,
@@ -469,7 +466,7 @@ static void spawn(struct run *r)
 	/* Before the fork, so that there is no moment at which init exists
 	 * and our death could not signal it. */
 	boxed_run_supervisor_take_slot_ids(r->slot.uid);
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->start = boxed_now();
 	s->child = boxed_run_spawn(&plan, &s->child_pidfd);
 	close(event[1]);
 	close(control[0]);
@@ -506,7 +503,7 @@ static int await_target(struct run *r)
 	/* Program mode: init started the wall clock at the target's start. */
 	if (!r->args.python) {
 		r->super.clock_started = 1;
-		clock_gettime(CLOCK_MONOTONIC, &r->super.start);
+		r->super.start = boxed_now();
 	}
 	return 0;
 }
@@ -544,7 +541,7 @@ static void watch_run(struct run *r)
 	struct boxed_run_super *s = &r->super;
 
 	if (r->args.python && take_request(r) != 0) {
-		clock_gettime(CLOCK_MONOTONIC, &s->end);
+		s->end = boxed_now();
 		return;
 	}
 	boxed_run_supervise(s);
@@ -610,7 +607,7 @@ void boxed_run_main(int argc, char **argv)
 	if (await_target(&r) == 0)
 		watch_run(&r);
 	else
-		clock_gettime(CLOCK_MONOTONIC, &r.super.end);
+		r.super.end = boxed_now();
 	if (!r.super.answered.kind)
 		boxed_run_drain(&r.super);
 	conclude(&r);

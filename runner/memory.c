@@ -22,24 +22,6 @@ static uint64_t kib_field(const char *text, const char *name)
 	return 0;
 }
 
-int boxed_run_status_hex(const char *text, const char *name, uint64_t *out)
-{
-	size_t n = strlen(name);
-	const char *p = text;
-	char *end;
-
-	while (p && *p) {
-		if (strncmp(p, name, n) == 0 && p[n] == ':') {
-			*out = strtoull(p + n + 1, &end, 16);
-			return end == p + n + 1 ? -1 : 0;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
-
 uint64_t boxed_run_status_anon(const char *text)
 {
 	return kib_field(text, "RssAnon");

@@ -465,14 +465,6 @@ struct boxed_run_control {
 uint64_t boxed_run_status_anon(const char *text);
 uint64_t boxed_run_status_page_tables(const char *text);
 
-/* The hexadecimal mask "name" (SigIgn, CapAmb, ...) of a /proc/PID/status
- * text into *out. Returns 0, or -1 when it is absent or not a number. */
-int boxed_run_status_hex(const char *text, const char *name, uint64_t *out);
-
-/* The same, read from this process's own /proc/self/status. Returns 0, or
- * -1 with errno set (or EINVAL when the field is missing). */
-int boxed_run_self_status_mask(const char *name, uint64_t *out);
-
 /* Uid (real) of a /proc/PID/status text, (uid_t)-1 if absent. */
 uid_t boxed_run_status_uid(const char *text);
 
@@ -582,12 +574,10 @@ __attribute__((warn_unused_result)) int boxed_run_caps_lower(void);
  * dumpable). Dies on failure. */
 void boxed_run_supervisor_take_slot_ids(uid_t slot_uid);
 
-/* The kernel's Landlock ABI version, 0 when Landlock is unavailable. */
-int boxed_run_landlock_abi(void);
-
-/* Drop the calling process fully to the slot uid: groups, gid, uid and all
- * capabilities, read back and tried to regain. Dies on any failure. */
-void boxed_run_become_slot(uid_t uid, uid_t caller_uid, gid_t caller_gid);
+/* In a child of the supervisor: raise the runner's capabilities, check
+ * they are exactly its own, and become the slot uid for good (lib/become.h).
+ * Dies on any failure. */
+void boxed_run_become_slot(uid_t uid);
 
 /* --- Supervision (system) --- */
 
@@ -610,7 +600,7 @@ struct boxed_run_super {
 	const char *request;
 	size_t request_len, request_off;
 	double timeout;		    /* the run's wall clock, enforced by init */
-	struct timespec start, end; /* of the run: spawn, or delivery in Python mode */
+	double start, end; /* of the run (boxed_now): spawn, or delivery in Python mode */
 	int clock_started;	    /* init has been told to start the clock */
 	int sealed;		    /* the child reported no UNSEALED */
 	int unsealed_errno;	    /* its errno, 0 when turned off by config */
@@ -680,15 +670,6 @@ __attribute__((warn_unused_result)) int boxed_run_cleanup(struct boxed_run_super
  * within the bounds, then close them. */
 void boxed_run_drain(struct boxed_run_super *s);
 
-/* The record getdents64(2) fills in: read raw, because readdir() allocates
- * and one small buffer is enough for the directories looked at this way. */
-struct boxed_run_dirent64 {
-	unsigned long long ino;
-	long long off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
 
 /* Open a slot's run directory (path) for reading, as its uid. The run
  * owned it and may have opened it up (0777) or shut it (000): the
@@ -698,17 +679,9 @@ struct boxed_run_dirent64 {
  * or -1 with errno set. */
 int boxed_run_open_private_dir(const char *path, uid_t uid);
 
-/* Remove everything beneath the directory open on dirfd without following
- * symlinks. Returns 0, or -1 with errno set. */
-__attribute__((warn_unused_result)) int boxed_run_wipe_dir(int dirfd);
-
 /* As the slot uid, unsealed: remove the SysV shared memory, message queues
  * and semaphores and the POSIX shared memory and message queues that the
  * uid owns. Returns 0, or -1 with errno set. */
 __attribute__((warn_unused_result)) int boxed_run_remove_ipc(uid_t uid);
-
-/* Send SIGKILL to every process of the caller's uid except itself. Must run
- * with all three uids set to the slot's. Returns 0, or -1 with errno set. */
-__attribute__((warn_unused_result)) int boxed_run_kill_all(void);
 
 #endif

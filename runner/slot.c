@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "die.h"
 #include "fsutil.h"
@@ -121,29 +122,12 @@ static int open_locks_dir(const struct boxed_config *cfg, const char *statedir,
 	return fd;
 }
 
-static void sleep_seconds(double s)
-{
-	struct timespec ts = {.tv_sec = (time_t)s,
-			      .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 enum boxed_run_reason boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir,
 					     double wait_secs, struct boxed_run_slot *slot, char *err,
 					     size_t errlen)
 {
 	struct try_ctx ctx = {.fd = -1};
-	double deadline = now_seconds() + wait_secs, pause = 0.005;
+	double deadline = boxed_now() + wait_secs, pause = 0.005;
 	enum boxed_run_reason why;
 	int index;
 
@@ -154,11 +138,11 @@ enum boxed_run_reason boxed_run_slot_acquire(const struct boxed_config *cfg, con
 		index = boxed_run_slot_pick(cfg->slot_count,
 					    boxed_run_slot_start(getpid(), cfg->slot_count),
 					    try_lock, &ctx);
-		if (index != -1 || now_seconds() >= deadline)
+		if (index != -1 || boxed_now() >= deadline)
 			break;
 		/* A bounded back-off: flock has no timeout, and blocking on
 		 * one slot would miss the others coming free. */
-		sleep_seconds(pause);
+		boxed_sleep(pause);
 		if (pause < 0.1)
 			pause *= 2;
 	}

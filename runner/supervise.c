@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "die.h"
 #include "fsutil.h"
 #include "runner.h"
@@ -35,27 +36,6 @@
 /* How long a killed child gets to be gone. */
 #define CHILD_GRACE 2.0
 
-static struct timespec timespec_of(double seconds)
-{
-	if (seconds < 0)
-		seconds = 0;
-	return (struct timespec){.tv_sec = (time_t)seconds,
-				 .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
-}
-
-static double seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static double elapsed_since(const struct timespec *a)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return seconds_between(a, &now);
-}
-
 void boxed_run_kill_pidfd(int pidfd, pid_t pid)
 {
 	/* ESRCH: it is gone already, which is what was asked. */
@@ -66,7 +46,7 @@ void boxed_run_kill_pidfd(int pidfd, pid_t pid)
 int boxed_run_await_pidfd(int pidfd, double seconds)
 {
 	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-	struct timespec ts = timespec_of(seconds);
+	struct timespec ts = boxed_timespec(seconds);
 	int n;
 
 	do
@@ -177,9 +157,8 @@ static int pidfd_ready(int fd)
 
 int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
 {
-	struct timespec began;
+	double began = boxed_now();
 
-	clock_gettime(CLOCK_MONOTONIC, &began);
 	while (!s->started && !s->exec_errno && !s->ended.kind) {
 		/* The child's end matters until init is up: then the child is
 		 * ended on purpose, and its pidfd stays readable. */
@@ -187,7 +166,7 @@ int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
 		    {.fd = s->event_fd, .events = POLLIN},
 		    {.fd = s->init_pidfd < 0 ? s->child_pidfd : -1, .events = POLLIN},
 		    {.fd = s->init_pidfd, .events = POLLIN}};
-		struct timespec left = timespec_of(seconds - elapsed_since(&began));
+		struct timespec left = boxed_timespec(seconds - (boxed_now() - began));
 		int ready = ppoll(pfd, 3, &left, NULL);
 
 		if (ready < 0 && errno == EINTR)
@@ -221,7 +200,7 @@ int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
 
 void boxed_run_start_clock(struct boxed_run_super *s)
 {
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->start = boxed_now();
 	s->clock_started = 1;
 	send_control(s, BOXED_RUN_CONTROL_CLOCK, s->timeout);
 }
@@ -372,10 +351,10 @@ static struct timespec backstop(const struct boxed_run_super *s, int *expired)
 
 	*expired = 0;
 	if (s->clock_started) {
-		left = s->timeout + BACKSTOP_GRACE - elapsed_since(&s->start);
+		left = s->timeout + BACKSTOP_GRACE - (boxed_now() - s->start);
 		*expired = left <= 0;
 	}
-	return timespec_of(left);
+	return boxed_timespec(left);
 }
 
 /* One pass over what poll found. Returns 1 when the run is over for the
@@ -439,7 +418,7 @@ void boxed_run_supervise(struct boxed_run_super *s)
 		if (serve(s, pfd, idx))
 			break;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &s->end);
+	s->end = boxed_now();
 }
 
 static void set_nonblocking(int fd)

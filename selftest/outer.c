@@ -23,6 +23,7 @@
 #include "config.h"
 #include "die.h"
 #include "fsutil.h"
+#include "landlock.h"
 #include "layout.h"
 #include "selftest.h"
 
@@ -781,8 +782,7 @@ long boxed_selftest_sysctl_num(const char *path)
 
 static void host_landlock(const struct boxed_selftest_ctx *c, struct boxed_selftest_result *r)
 {
-	/* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u << 0);
+	long abi = boxed_landlock_abi();
 
 	(void)c;
 	if (abi < 1)

@@ -58,7 +58,7 @@ check_match "a SysV segment of slot 0's uid is there" . \
 out=$(on_slot0 "$BOXED_RUN" --nproc 4 --json -- "$PY" -I -S -c "$DAEMON_PY"'
 import os
 open("leftover", "w").write("x")
-os.mkdir("d")
+os.makedirs("d/" + "/".join(["deep"] * 100))
 os.chmod(os.environ["HOME"], 0o777)
 print(os.getuid())')
 check_eq "unsealed run on slot 0" "ok $BOXED_UID_BASE" \
@@ -66,7 +66,7 @@ check_eq "unsealed run on slot 0" "ok $BOXED_UID_BASE" \
 check_eq "its cleanup removed the slot uid's SysV segment" "" \
 	"$(awk -v u="$BOXED_UID_BASE" 'NR > 1 && $8 == u' /proc/sysvipc/shm)"
 check_eq "its cleanup killed the daemon it left" "" "$(slot_procs)"
-check_eq "its cleanup emptied the run directory it wrote to" "" \
+check_eq "its cleanup emptied the run directory it wrote to, 100 levels deep" "" \
 	"$(ls -A "$BOXED_STATEDIR/slots/0/home")"
 check_fails "the caller cannot plant in the run directory the run opened up" \
 	as_caller mkdir "$BOXED_STATEDIR/slots/0/home/planted"

@@ -2,6 +2,7 @@
  * (/proc/PID/status, /proc/PID/smaps_rollup, the files of /proc/sysvipc). */
 #include <string.h>
 
+#include "become.h"
 #include "check_main.h"
 #include "../../runner/runner.h"
 
@@ -23,11 +24,11 @@ START_TEST(status_fields)
 	ck_assert_uint_eq(boxed_run_status_anon(status), 6000 * 1024ull);
 	ck_assert_uint_eq(boxed_run_status_page_tables(status), 80 * 1024ull);
 	ck_assert_uint_eq(boxed_run_status_uid(status), 1879048193u);
-	ck_assert_int_eq(boxed_run_status_hex(status, "SigIgn", &v), 0);
+	ck_assert_int_eq(boxed_status_hex(status, "SigIgn", &v), 0);
 	ck_assert_uint_eq(v, 0x1001000);
-	ck_assert_int_eq(boxed_run_status_hex(status, "CapAmb", &v), 0);
+	ck_assert_int_eq(boxed_status_hex(status, "CapAmb", &v), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(boxed_run_status_hex(status, "CapBnd", &v), -1);
+	ck_assert_int_eq(boxed_status_hex(status, "CapBnd", &v), -1);
 	/* A zombie has no memory lines at all. */
 	ck_assert_uint_eq(boxed_run_status_anon("Name:\tx\nState:\tZ (zombie)\n"), 0);
 	ck_assert_uint_eq(boxed_run_status_page_tables("Name:\tx\nState:\tZ (zombie)\n"), 0);
