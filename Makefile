@@ -84,9 +84,9 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
-.PHONY: all check check-unit check-sanitize check-valgrind check-elf \
+.PHONY: all check check-unit check-sanitize check-valgrind check-elf format format-check \
 	check-integration check-version check-packages install uninstall setup fuzz \
-	bench need-libs clean dist deb rpm format
+	bench need-libs clean dist deb rpm
 
 MAN_PAGES := $(BUILD)/man/boxed-run.1 $(BUILD)/man/boxed-setup.8 \
 	$(BUILD)/man/boxed-selftest.8
@@ -177,8 +177,8 @@ $(BUILD)/man/%: man/% VERSION $(FLAGS_STAMP)
 check:
 	@scripts/install-deps --check build test >/dev/null 2>&1 || scripts/install-deps build test
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-version check-unit check-sanitize check-elf \
-		check-integration
+	@$(MAKE) --no-print-directory format-check check-version check-unit check-sanitize \
+		check-elf check-integration
 	@echo "make check: all test stages passed"
 
 # Every place that states the version agrees with the file VERSION.
@@ -271,8 +271,16 @@ deb:
 rpm:
 	@scripts/make-rpm
 
+# Every C file of the tree, in the house style of .clang-format.
+FORMAT_SRCS = $(sort $(wildcard lib/*.[ch] installer/*.[ch] runner/*.[ch] selftest/*.[ch] \
+	tools/*.c fuzz/*.c bench/*.c tests/unit/*.[ch] tests/integration/*.c))
+
 format:
-	clang-format -i lib/*.[ch] installer/*.[ch] runner/*.[ch] selftest/*.[ch] tests/unit/*.[ch]
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@echo "format-check: $(words $(FORMAT_SRCS)) files as .clang-format has them"
 
 clean:
 	rm -rf build

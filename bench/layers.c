@@ -90,7 +90,8 @@ static void mounts(void)
 	static const char *const sub[] = {"home", "tmp", "shm", "mqueue"};
 	char path[256];
 
-	if (mount("tmpfs", slot, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,nr_inodes=16384,mode=0700"))
+	if (mount("tmpfs", slot, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=64m,nr_inodes=16384,mode=0700"))
 		die("mount tmpfs");
 	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", slot, sub[i]);
@@ -116,19 +117,38 @@ static struct sock_fprog filter;
 
 static void compile_filter(void)
 {
-	static const char *const denied[] = {
-	    "ptrace",	      "process_vm_readv", "process_vm_writev", "bpf",	     "perf_event_open",
-	    "userfaultfd",    "keyctl",		  "add_key",	       "request_key", "io_uring_setup",
-	    "io_uring_enter", "mount",		  "umount2",	       "pivot_root",  "kexec_load",
-	    "init_module",    "finit_module",	  "delete_module",     "unshare",     "setns",
-	    "memfd_create",   "acct",		  "swapon",	       "swapoff",     "open_tree"};
+	static const char *const denied[] = {"ptrace",
+					     "process_vm_readv",
+					     "process_vm_writev",
+					     "bpf",
+					     "perf_event_open",
+					     "userfaultfd",
+					     "keyctl",
+					     "add_key",
+					     "request_key",
+					     "io_uring_setup",
+					     "io_uring_enter",
+					     "mount",
+					     "umount2",
+					     "pivot_root",
+					     "kexec_load",
+					     "init_module",
+					     "finit_module",
+					     "delete_module",
+					     "unshare",
+					     "setns",
+					     "memfd_create",
+					     "acct",
+					     "swapon",
+					     "swapoff",
+					     "open_tree"};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int fd = memfd_create("filter", 0);
 	off_t size;
 
 	for (size_t i = 0; ctx && i < sizeof(denied) / sizeof(denied[0]); i++)
-		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), seccomp_syscall_resolve_name(denied[i]),
-				 0);
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				 seccomp_syscall_resolve_name(denied[i]), 0);
 	if (!ctx || fd < 0 || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0 ||
 	    seccomp_export_bpf(ctx, fd) != 0)
 		die("compiling the filter");
@@ -214,7 +234,8 @@ static double one_run(void)
 			flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS;
 		if (current >= L_NET)
 			flags |= CLONE_NEWNET;
-		stack = mmap(NULL, 262144, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		stack =
+		    mmap(NULL, 262144, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (clone(init_main, stack + 262144, flags, NULL) < 0)
 			die("clone");
 		_exit(0);

@@ -58,8 +58,8 @@ static int clear_caps(char *err, size_t errlen)
 	if (!none)
 		return boxed_errf(err, errlen, "cap_init: %s", strerror(errno));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
-		rc = boxed_errf(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s",
-				strerror(errno));
+		rc =
+		    boxed_errf(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
 	else if (cap_set_proc(none) != 0)
 		rc = boxed_errf(err, errlen, "cap_set_proc(empty): %s", strerror(errno));
 	cap_free(none);
@@ -150,8 +150,8 @@ int boxed_become(const struct boxed_identity *who, char *err, size_t errlen)
 	struct from before = {.uid = getuid(), .gid = getgid()};
 
 	if (who->ngroups > GROUPS_MAX)
-		return boxed_errf(err, errlen, "%zu supplementary groups: at most %d",
-				  who->ngroups, GROUPS_MAX);
+		return boxed_errf(err, errlen, "%zu supplementary groups: at most %d", who->ngroups,
+				  GROUPS_MAX);
 	if (set_groups(who, err, errlen) != 0 || set_gid(who->gid, err, errlen) != 0 ||
 	    set_uid(who->uid, err, errlen) != 0 || clear_caps(err, errlen) != 0 ||
 	    check_ids(who, err, errlen) != 0 || check_caps(err, errlen) != 0 ||

@@ -33,8 +33,8 @@ struct boxed_identity {
  * fail. Returns 0, or -1 with the failed step in err (and nothing after it
  * done). It allocates (libcap): in a child, call it only after a fork of a
  * single-threaded process. */
-__attribute__((warn_unused_result)) int boxed_become(const struct boxed_identity *who,
-						     char *err, size_t errlen);
+__attribute__((warn_unused_result)) int boxed_become(const struct boxed_identity *who, char *err,
+						     size_t errlen);
 
 /* As the uid just become: kill(-1, SIGKILL), which reaches exactly the
  * processes of that uid (in a PID namespace, those of the namespace). One

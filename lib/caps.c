@@ -1,3 +1,5 @@
+/* File capabilities on libcap: reading, classifying, setting and clearing
+ * them on an fd (caps.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* The command-line language of the three programs (cli.h). */
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>

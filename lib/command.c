@@ -11,7 +11,7 @@
 extern char **environ;
 
 int boxed_command_run(const char *path, const char *const argv[], const char *const envp[],
-		     int quiet)
+		      int quiet)
 {
 	posix_spawn_file_actions_t actions;
 	int rc, status;

@@ -10,6 +10,6 @@
  * (0 to 255), 128 + the signal that killed it, or -1 with errno set when
  * it could not be started or waited for. */
 int boxed_command_run(const char *path, const char *const argv[], const char *const envp[],
-		     int quiet);
+		      int quiet);
 
 #endif

@@ -1,3 +1,4 @@
+/* Loading, validating and writing the configuration (config.h). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,24 +27,24 @@ void boxed_config_defaults(struct boxed_config *cfg)
 	cfg->slot_count = BOXED_DEFAULT_SLOT_COUNT;
 	cfg->max_message = 16 * MIB;
 	cfg->dflt = (struct boxed_limits){
-		.timeout = 5.0,
-		.cpu = 5,
-		.memory = 512 * MIB,
-		.nproc = 1,
-		.nofile = 64,
-		.fsize = 16 * MIB,
-		.output = 64 * 1024,
-		.disk = 64 * MIB,
+	    .timeout = 5.0,
+	    .cpu = 5,
+	    .memory = 512 * MIB,
+	    .nproc = 1,
+	    .nofile = 64,
+	    .fsize = 16 * MIB,
+	    .output = 64 * 1024,
+	    .disk = 64 * MIB,
 	};
 	cfg->max = (struct boxed_limits){
-		.timeout = 600.0,
-		.cpu = 600,
-		.memory = 8192 * MIB,
-		.nproc = 256,
-		.nofile = 4096,
-		.fsize = 1024 * MIB,
-		.output = 64 * MIB,
-		.disk = 4096 * MIB,
+	    .timeout = 600.0,
+	    .cpu = 600,
+	    .memory = 8192 * MIB,
+	    .nproc = 256,
+	    .nofile = 4096,
+	    .fsize = 1024 * MIB,
+	    .output = 64 * MIB,
+	    .disk = 4096 * MIB,
 	};
 	cfg->namespaces = 1;
 	cfg->require_sealed = 0;
@@ -89,7 +90,8 @@ static int parse_limits(const cJSON *obj, const char *name, struct boxed_limits 
 			if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
 			    item->valuedouble <= 0 || item->valuedouble > 86400)
 				return boxed_errf(err, errlen,
-						  "%s: must be a number of seconds in (0, 86400]", key);
+						  "%s: must be a number of seconds in (0, 86400]",
+						  key);
 			lim->timeout = item->valuedouble;
 			continue;
 		}
@@ -132,17 +134,18 @@ static int check_default_within_max(const struct boxed_config *cfg, char *err, s
 		const char *name;
 		size_t off;
 	} fields[] = {
-		{"cpu", offsetof(struct boxed_limits, cpu)},
-		{"memory", offsetof(struct boxed_limits, memory)},
-		{"nproc", offsetof(struct boxed_limits, nproc)},
-		{"nofile", offsetof(struct boxed_limits, nofile)},
-		{"fsize", offsetof(struct boxed_limits, fsize)},
-		{"output", offsetof(struct boxed_limits, output)},
-		{"disk", offsetof(struct boxed_limits, disk)},
+	    {"cpu", offsetof(struct boxed_limits, cpu)},
+	    {"memory", offsetof(struct boxed_limits, memory)},
+	    {"nproc", offsetof(struct boxed_limits, nproc)},
+	    {"nofile", offsetof(struct boxed_limits, nofile)},
+	    {"fsize", offsetof(struct boxed_limits, fsize)},
+	    {"output", offsetof(struct boxed_limits, output)},
+	    {"disk", offsetof(struct boxed_limits, disk)},
 	};
 
 	if (d->timeout > m->timeout)
-		return boxed_errf(err, errlen, "limits.default.timeout: exceeds limits.max.timeout");
+		return boxed_errf(err, errlen,
+				  "limits.default.timeout: exceeds limits.max.timeout");
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		uint64_t dv, mv;
 
@@ -215,7 +218,7 @@ static int parse_slots(const cJSON *obj, struct boxed_config *cfg, char *err, si
 static int hide_would_break_the_run(const char *path)
 {
 	static const char *const needed[] = {BOXED_STATEDIR, BOXED_PKGLIBDIR, "/proc", "/tmp",
-					     "/dev/shm", "/dev/null", "/usr", "/etc"};
+					     "/dev/shm",     "/dev/null",     "/usr",  "/etc"};
 	size_t n = strlen(path);
 
 	if (strcmp(path, "/") == 0)
@@ -241,13 +244,15 @@ static int parse_hide(const cJSON *list, struct boxed_config *cfg, char *err, si
 			return boxed_errf(err, errlen, "no_network_hide: at most %d paths",
 					  BOXED_HIDE_MAX);
 		if (!p || p[0] != '/' || strlen(p) >= BOXED_HIDE_PATH_MAX || strstr(p, "/../") ||
-		    strstr(p, "/./") || strstr(p, "//") || (strlen(p) > 1 && p[strlen(p) - 1] == '/'))
+		    strstr(p, "/./") || strstr(p, "//") ||
+		    (strlen(p) > 1 && p[strlen(p) - 1] == '/'))
 			return boxed_errf(err, errlen,
 					  "no_network_hide: '%s' is not a normalized absolute path",
 					  p ? p : "(not a string)");
 		if (hide_would_break_the_run(p))
 			return boxed_errf(err, errlen,
-					  "no_network_hide: '%s' would hide what every run needs", p);
+					  "no_network_hide: '%s' would hide what every run needs",
+					  p);
 		snprintf(cfg->no_network_hide[n++], BOXED_HIDE_PATH_MAX, "%s", p);
 	}
 	cfg->no_network_hide_count = n;
@@ -307,9 +312,10 @@ static int parse_root(const cJSON *root, struct boxed_config *cfg, char *err, si
 		}
 	}
 	if (cfg->require_sealed && !cfg->namespaces)
-		return boxed_errf(err, errlen,
-				  "require_sealed: true needs namespaces: true (the seal is made of "
-				  "them)");
+		return boxed_errf(
+		    err, errlen,
+		    "require_sealed: true needs namespaces: true (the seal is made of "
+		    "them)");
 	return check_default_within_max(cfg, err, errlen);
 }
 

@@ -34,11 +34,11 @@ struct boxed_config {
 	char group[BOXED_GROUP_NAME_MAX + 1]; /* members may run boxed-run */
 	uid_t first_uid;		      /* slot i runs as first_uid + i */
 	unsigned slot_count;
-	uint64_t max_message;	   /* request and result size bound, bytes */
-	struct boxed_limits dflt;  /* used when the caller asks for nothing */
-	struct boxed_limits max;   /* what a caller may ask for at most */
-	int namespaces;		   /* give each run its own namespaces (the seal) */
-	int require_sealed;	   /* refuse to run where the seal cannot be made */
+	uint64_t max_message;	  /* request and result size bound, bytes */
+	struct boxed_limits dflt; /* used when the caller asks for nothing */
+	struct boxed_limits max;  /* what a caller may ask for at most */
+	int namespaces;		  /* give each run its own namespaces (the seal) */
+	int require_sealed;	  /* refuse to run where the seal cannot be made */
 	/* Under --no-network, these host paths are covered: a directory by an
 	 * empty read-only tmpfs, anything else by /dev/null. Absolute. */
 	char no_network_hide[BOXED_HIDE_MAX][BOXED_HIDE_PATH_MAX];
@@ -50,9 +50,8 @@ void boxed_config_defaults(struct boxed_config *cfg);
 
 /* Parse and validate JSON text into cfg; keys that are absent keep their
  * built-in defaults. Returns 0, or -1 with a message naming the key. */
-__attribute__((warn_unused_result)) int boxed_config_parse(const char *text,
-							   struct boxed_config *cfg, char *err,
-							   size_t errlen);
+__attribute__((warn_unused_result)) int
+boxed_config_parse(const char *text, struct boxed_config *cfg, char *err, size_t errlen);
 
 /* What boxed_config_load() returns besides 0. */
 enum {
@@ -63,9 +62,8 @@ enum {
 /* Check that path and its ancestors are root-owned and not writable by
  * others, then read and parse it. Returns 0, or BOXED_CONFIG_UNTRUSTED or
  * BOXED_CONFIG_INVALID with the reason in err. */
-__attribute__((warn_unused_result)) int boxed_config_load(const char *path,
-							  struct boxed_config *cfg, char *err,
-							  size_t errlen);
+__attribute__((warn_unused_result)) int
+boxed_config_load(const char *path, struct boxed_config *cfg, char *err, size_t errlen);
 
 /* The config as formatted JSON (malloc'd), or NULL on allocation failure. */
 char *boxed_config_to_json(const struct boxed_config *cfg);

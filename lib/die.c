@@ -1,3 +1,4 @@
+/* Dying, and warning, with the program's name (die.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* The list of findings an audit gathers (findings.h). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* Paths checked root's all the way up, whole writes, cleanup attributes
+ * (fsutil.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* Strict JSON on cJSON (jsonutil.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

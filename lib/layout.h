@@ -7,8 +7,8 @@
 #ifndef BOXED_LAYOUT_H
 #define BOXED_LAYOUT_H
 
-#if !defined(BOXED_VERSION) || !defined(BOXED_CONFIG_PATH) || !defined(BOXED_STATEDIR) || \
-	!defined(BOXED_PKGLIBDIR) || !defined(BOXED_BINDIR) || !defined(BOXED_SBINDIR)
+#if !defined(BOXED_VERSION) || !defined(BOXED_CONFIG_PATH) || !defined(BOXED_STATEDIR) ||          \
+    !defined(BOXED_PKGLIBDIR) || !defined(BOXED_BINDIR) || !defined(BOXED_SBINDIR)
 #error "build boxed through its Makefile, which defines the layout"
 #endif
 

@@ -1,3 +1,4 @@
+/* The installation's manifest, to and from JSON (manifest.h). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -205,13 +206,10 @@ static int get_file(const cJSON *obj, const char *where, struct boxed_manifest_f
 	return 0;
 }
 
-static int parse_tree(const cJSON *root, struct boxed_manifest *m, char *err, size_t errlen)
+static int parse_header(const cJSON *root, struct boxed_manifest *m, char *err, size_t errlen)
 {
-	const cJSON *group, *slots, *runner, *interp, *source, *paths, *config, *p;
 	double v;
 
-	if (!cJSON_IsObject(root))
-		return boxed_errf(err, errlen, "the top level must be an object");
 	if (get_number(root, "format", "", 1000, &v, err, errlen))
 		return -1;
 	if (v != BOXED_MANIFEST_FORMAT)
@@ -225,6 +223,15 @@ static int parse_tree(const cJSON *root, struct boxed_manifest *m, char *err, si
 	if (get_string(root, "root", "", m->root, sizeof(m->root), err, errlen) ||
 	    get_bool(root, "ownership_applied", "", &m->ownership_applied, err, errlen))
 		return -1;
+	return 0;
+}
+
+static int parse_group_and_slots(const cJSON *root, struct boxed_manifest *m, char *err,
+				 size_t errlen)
+{
+	const cJSON *group, *slots;
+	double v;
+
 	if (!(group = get_object(root, "group", err, errlen)) ||
 	    get_string(group, "name", "group.", m->group, sizeof(m->group), err, errlen) ||
 	    get_number(group, "gid", "group.", 4294967294.0, &v, err, errlen))
@@ -239,13 +246,14 @@ static int parse_tree(const cJSON *root, struct boxed_manifest *m, char *err, si
 	if (get_number(slots, "count", "slots.", 65536, &v, err, errlen))
 		return -1;
 	m->slot_count = (uint32_t)v;
-	if (get_string(slots, "statedir", "slots.", m->statedir, sizeof(m->statedir), err, errlen))
-		return -1;
-	if (!(runner = get_object(root, "runner", err, errlen)) ||
-	    get_file(runner, "runner.", &m->runner, err, errlen) ||
-	    get_string(runner, "capabilities", "runner.", m->runner_caps, sizeof(m->runner_caps),
-		       err, errlen))
-		return -1;
+	return get_string(slots, "statedir", "slots.", m->statedir, sizeof(m->statedir), err,
+			  errlen);
+}
+
+static int parse_interpreter(const cJSON *root, struct boxed_manifest *m, char *err, size_t errlen)
+{
+	const cJSON *interp, *source, *paths, *p;
+
 	if (!(interp = get_object(root, "interpreter", err, errlen)) ||
 	    get_file(interp, "interpreter.", &m->interpreter, err, errlen))
 		return -1;
@@ -266,6 +274,24 @@ static int parse_tree(const cJSON *root, struct boxed_manifest *m, char *err, si
 		if (boxed_manifest_add_sys_path(m, p->valuestring) != 0)
 			return boxed_errf(err, errlen, "interpreter.sys_path: %s", strerror(errno));
 	}
+	return 0;
+}
+
+static int parse_tree(const cJSON *root, struct boxed_manifest *m, char *err, size_t errlen)
+{
+	const cJSON *runner, *config;
+
+	if (!cJSON_IsObject(root))
+		return boxed_errf(err, errlen, "the top level must be an object");
+	if (parse_header(root, m, err, errlen) || parse_group_and_slots(root, m, err, errlen))
+		return -1;
+	if (!(runner = get_object(root, "runner", err, errlen)) ||
+	    get_file(runner, "runner.", &m->runner, err, errlen) ||
+	    get_string(runner, "capabilities", "runner.", m->runner_caps, sizeof(m->runner_caps),
+		       err, errlen))
+		return -1;
+	if (parse_interpreter(root, m, err, errlen))
+		return -1;
 	if (!(config = get_object(root, "config", err, errlen)) ||
 	    get_file(config, "config.", &m->config, err, errlen) ||
 	    get_bool(config, "created", "config.", &m->config_created, err, errlen))

@@ -1,3 +1,4 @@
+/* SHA-256 on libmd (sha256.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

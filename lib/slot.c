@@ -1,3 +1,4 @@
+/* The paths and uids of slots (slot.h). */
 #include <errno.h>
 #include <stdio.h>
 
@@ -8,8 +9,8 @@ uid_t boxed_slot_uid(const struct boxed_config *cfg, unsigned index)
 	return cfg->first_uid + index;
 }
 
-static int format_path(char *buf, size_t len, const char *statedir, const char *dir,
-		       unsigned index, const char *suffix)
+static int format_path(char *buf, size_t len, const char *statedir, const char *dir, unsigned index,
+		       const char *suffix)
 {
 	int n = snprintf(buf, len, "%s/%s/%u%s", statedir, dir, index, suffix);
 

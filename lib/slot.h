@@ -25,8 +25,7 @@ uid_t boxed_slot_uid(const struct boxed_config *cfg, unsigned index);
 /* Format STATEDIR-relative paths into buf, under statedir. Return 0, or -1
  * (ENAMETOOLONG) if buf is too small. */
 __attribute__((warn_unused_result)) int boxed_slot_lock_path(char *buf, size_t len,
-							     const char *statedir,
-							     unsigned index);
+							     const char *statedir, unsigned index);
 __attribute__((warn_unused_result)) int boxed_slot_dir_path(char *buf, size_t len,
 							    const char *statedir, unsigned index);
 

@@ -1,3 +1,4 @@
+/* Atomic replacement of a file (tmpfile.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* The version string (version.h). */
 #include "layout.h"
 #include "version.h"
 

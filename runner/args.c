@@ -1,3 +1,5 @@
+/* boxed-run's command line: its options, sizes and durations, and the
+ * limits they ask for, clamped to the configuration's maxima (pure). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>

@@ -1,3 +1,7 @@
+/* Cleaning up after a run: the run directory of an unsealed run, the
+ * processes and IPC objects of its slot uid, and the reaping of the
+ * child and init. A sealed run needs little of it: its processes die with
+ * its init, and its files and IPC objects with its namespaces. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,39 +25,28 @@
 #include "become.h"
 #include "clock.h"
 #include "die.h"
+#include "fsutil.h"
 #include "wipe.h"
-#include "runner.h"
-
-/* Cleaning up after a run: the run directory of an unsealed run, the
- * processes and IPC objects of its slot uid, and the reaping of the
- * child and init. A sealed run needs little of it: its processes die with
- * its init, and its files and IPC objects with its namespaces. */
+#include "system.h"
 
 int boxed_run_open_private_dir(const char *path, uid_t uid)
 {
-	int dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1, saved;
+	boxed_autoclose int dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char self[64];
 	struct stat st;
 
-	if (dir < 0)
+	if (dir < 0 || fstat(dir, &st) != 0)
 		return -1;
-	if (fstat(dir, &st) != 0)
-		goto out;
 	if (st.st_uid != uid || st.st_gid != uid) {
 		errno = EPERM;
-		goto out;
+		return -1;
 	}
 	/* fchmod() refuses an O_PATH fd, and a path relative to it needs the
 	 * search permission that may be missing: chmod the fd's own inode. */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", dir);
 	if ((st.st_mode & 07777) != 0700 && chmod(self, 0700) != 0)
-		goto out;
-	fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-out:
-	saved = errno;
-	close(dir);
-	errno = saved;
-	return fd;
+		return -1;
+	return openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 /* Remove the objects of one /proc/sysvipc file that uid owns. */
@@ -73,8 +66,9 @@ static int remove_sysvipc(int kind, uid_t uid)
 
 		if (boxed_run_sysvipc_owner(kind, line, &id, &owner) != 0 || owner != uid)
 			continue;
-		if ((kind == 0 ? shmctl(id, IPC_RMID, NULL)
-			       : kind == 1 ? msgctl(id, IPC_RMID, NULL) : semctl(id, 0, IPC_RMID)) != 0 &&
+		if ((kind == 0	 ? shmctl(id, IPC_RMID, NULL)
+		     : kind == 1 ? msgctl(id, IPC_RMID, NULL)
+				 : semctl(id, 0, IPC_RMID)) != 0 &&
 		    errno != EINVAL && errno != EIDRM)
 			rc = -1;
 	}
@@ -226,10 +220,8 @@ static int wipe_run_dir(const struct boxed_run_slot *slot)
 static int await_ended(struct boxed_run_super *s)
 {
 
-	for (int i = 0; i < (int)(INIT_GRACE * 1000) && !s->ended.kind && s->event_fd >= 0;
-	     i++) {
-		if (boxed_run_await_pidfd(s->init_pidfd, 0) ||
-		    boxed_run_read_events(s) != 0)
+	for (int i = 0; i < (int)(INIT_GRACE * 1000) && !s->ended.kind && s->event_fd >= 0; i++) {
+		if (boxed_run_await_pidfd(s->init_pidfd, 0) || boxed_run_read_events(s) != 0)
 			break;
 		if (!s->ended.kind)
 			boxed_sleep(0.001);

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "die.h"
-#include "runner.h"
+#include "fsutil.h"
+#include "system.h"
 #include "seccomp-filter.h"
 
 /* Landlock constants newer than the build host's linux/landlock.h. */
@@ -82,26 +83,23 @@ static __u64 landlock_fs_rights(int abi)
 static void landlock_allow(int ruleset, const char *path, __u64 rights)
 {
 	struct landlock_path_beneath_attr pb = {.allowed_access = rights};
-	int fd = open(path, O_PATH | O_CLOEXEC);
+	boxed_autoclose int fd = open(path, O_PATH | O_CLOEXEC);
 
 	if (fd < 0)
 		boxed_die_child_errno("open(%s) for landlock", path);
 	pb.parent_fd = fd;
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
 		boxed_die_child_errno("landlock_add_rule(%s)", path);
-	close(fd);
 }
 
 /* Write only beneath the run's own places and into the null devices: its
  * directory, and in a sealed run its private /tmp, /dev/shm and POSIX
- * message queues (the mount and IPC namespaces already make them the run's; Landlock keeps every other
- * directory of the host read-only, whatever its mode). Every right of the
- * ABI but reading and executing is handled, so a write right not granted
- * here is denied. Reading and executing are left to the uid's file
- * permissions (BLUEPRINT §2 asks Landlock for write confinement):
- * handling them, with a rule granting them beneath "/", would only add a
- * rule lookup from every file opened up to the root, about 0.1 ms of a
- * Python start, and would still allow everything beneath the root. */
+ * message queues (the mount and IPC namespaces already make them the run's; Landlock keeps every
+ * other directory of the host read-only, whatever its mode). Every right of the ABI but reading and
+ * executing is handled, so a write right not granted here is denied. Reading and executing are left
+ * to the uid's file permissions (BLUEPRINT §2 asks Landlock for write confinement): handling them,
+ * with a rule granting them beneath "/", would only add a rule lookup from every file opened up to
+ * the root, about 0.1 ms of a Python start, and would still allow everything beneath the root. */
 static void apply_landlock(int abi, int no_network, int sealed, const char *home,
 			   const char *mqueue)
 {
@@ -154,7 +152,11 @@ static void apply_landlock(int abi, int no_network, int sealed, const char *home
  * install a filter. */
 static void apply_seccomp(int no_network, int sealed)
 {
-#define PROGRAM(name) {.len = sizeof(name) / sizeof(struct sock_filter), .filter = (struct sock_filter *)(name)}
+#define PROGRAM(name)                                                                              \
+	{                                                                                          \
+		.len = sizeof(name) / sizeof(struct sock_filter),                                  \
+		.filter = (struct sock_filter *)(name)                                             \
+	}
 	static const struct sock_fprog programs[2][2] = {
 	    {PROGRAM(boxed_filter_unsealed_network), PROGRAM(boxed_filter_unsealed_no_network)},
 	    {PROGRAM(boxed_filter_sealed_network), PROGRAM(boxed_filter_sealed_no_network)},

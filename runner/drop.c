@@ -31,7 +31,7 @@
 #include "become.h"
 #include "caps.h"
 #include "die.h"
-#include "runner.h"
+#include "system.h"
 
 /* Move fd above the range of fds being arranged, close-on-exec. */
 static int lift(int fd, const char *what)
@@ -327,24 +327,4 @@ void boxed_run_become_slot(uid_t uid)
 	raise_effective();
 	assert_expected_caps();
 	become_slot(uid);
-}
-
-void boxed_run_supervisor_take_slot_ids(uid_t slot_uid)
-{
-	uid_t r, e, su;
-	gid_t rg, eg, sg;
-
-	if (boxed_run_caps_raise() != 0)
-		boxed_die_errno("cap_set_proc(raise cap_setuid)");
-	if (setresgid((gid_t)-1, (gid_t)slot_uid, (gid_t)-1) != 0)
-		boxed_die_errno("setresgid(-1, %u, -1)", (unsigned)slot_uid);
-	if (setresuid((uid_t)-1, slot_uid, (uid_t)-1) != 0)
-		boxed_die_errno("setresuid(-1, %u, -1)", (unsigned)slot_uid);
-	if (getresuid(&r, &e, &su) != 0 || e != slot_uid || getresgid(&rg, &eg, &sg) != 0 ||
-	    eg != (gid_t)slot_uid)
-		boxed_die("effective ids are not %u after setresgid and setresuid",
-			  (unsigned)slot_uid);
-	/* A root caller loses its effective set with euid 0: nothing to lower. */
-	if (boxed_run_caps_lower() != 0)
-		boxed_die_errno("cap_set_proc(lower effective)");
 }

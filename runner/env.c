@@ -1,3 +1,5 @@
+/* The target's environment: an allow-list of the caller's variables, and
+ * the run's own HOME, TMPDIR and PATH (pure). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

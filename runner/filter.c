@@ -1,3 +1,5 @@
+/* The rules of the target's seccomp filter, written with libseccomp and
+ * compiled to BPF at build time (filter.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -101,9 +103,9 @@ static void deny_namespaces(struct rules *r)
 		unsigned long flag;
 		const char *name;
 	} ns[] = {
-	    {CLONE_NEWUSER, "clone(CLONE_NEWUSER)"}, {CLONE_NEWPID, "clone(CLONE_NEWPID)"},
-	    {CLONE_NEWNS, "clone(CLONE_NEWNS)"},     {CLONE_NEWIPC, "clone(CLONE_NEWIPC)"},
-	    {CLONE_NEWNET, "clone(CLONE_NEWNET)"},   {CLONE_NEWUTS, "clone(CLONE_NEWUTS)"},
+	    {CLONE_NEWUSER, "clone(CLONE_NEWUSER)"},	 {CLONE_NEWPID, "clone(CLONE_NEWPID)"},
+	    {CLONE_NEWNS, "clone(CLONE_NEWNS)"},	 {CLONE_NEWIPC, "clone(CLONE_NEWIPC)"},
+	    {CLONE_NEWNET, "clone(CLONE_NEWNET)"},	 {CLONE_NEWUTS, "clone(CLONE_NEWUTS)"},
 	    {CLONE_NEWCGROUP, "clone(CLONE_NEWCGROUP)"},
 	};
 
@@ -136,8 +138,9 @@ static void deny_unbounded_memory(struct rules *r)
 {
 	add(r, ENOSYS, SCMP_SYS(memfd_create), "memfd_create", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(memfd_secret), "memfd_secret", 0, NULL);
-	deny_if(r, SCMP_SYS(mmap), "mmap(MAP_SHARED|MAP_ANONYMOUS)",
-		SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS));
+	deny_if(
+	    r, SCMP_SYS(mmap), "mmap(MAP_SHARED|MAP_ANONYMOUS)",
+	    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS));
 	add(r, ENOSYS, SCMP_SYS(vmsplice), "vmsplice", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(splice), "splice", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(tee), "tee", 0, NULL);

@@ -40,8 +40,9 @@
 #include "clock.h"
 #include "become.h"
 #include "die.h"
+#include "fsutil.h"
 #include "wipe.h"
-#include "runner.h"
+#include "system.h"
 
 #define TARGET_STACK_SIZE (64 * 1024)
 
@@ -172,13 +173,12 @@ __attribute__((noreturn)) static void end_run(struct init *in, enum boxed_run_en
 /* Read a small /proc file at dirfd into buf. Returns its length, or -1. */
 static ssize_t read_text(int dirfd, const char *name, char *buf, size_t size)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	boxed_autoclose int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, size - 1);
-	close(fd);
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
@@ -194,17 +194,12 @@ __attribute__((noreturn)) static void answered(struct init *in)
 	char name[32], text[PROC_TEXT_MAX], *hwm;
 	clockid_t clock;
 	struct timespec cpu;
-	int proc;
 
 	if (clock_getcpuclockid(in->target, &clock) == 0 && clock_gettime(clock, &cpu) == 0)
 		ev.cpu = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
-	proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(name, sizeof(name), "%d/status", (int)in->target);
-	if (proc >= 0 && read_text(proc, name, text, sizeof(text)) > 0 &&
-	    (hwm = strstr(text, "\nVmHWM:")))
+	snprintf(name, sizeof(name), "/proc/%d/status", (int)in->target);
+	if (read_text(AT_FDCWD, name, text, sizeof(text)) > 0 && (hwm = strstr(text, "\nVmHWM:")))
 		ev.rss_kib = strtol(hwm + 7, NULL, 10);
-	if (proc >= 0)
-		close(proc);
 	send(in, &ev);
 	end_run(in, BOXED_RUN_END_ANSWERED);
 }
@@ -395,8 +390,8 @@ static void start_target(struct init *in)
 		boxed_die_child_errno("mmap(target stack)");
 	if (mprotect(stack, 4096, PROT_NONE) != 0)
 		boxed_die_child_errno("mprotect(target stack guard)");
-	in->target = clone(target_entry, stack + TARGET_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			   in);
+	in->target =
+	    clone(target_entry, stack + TARGET_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, in);
 	if (in->target < 0)
 		boxed_die_child_errno("clone(target)");
 	munmap(stack, TARGET_STACK_SIZE);
@@ -448,7 +443,7 @@ static void follow_supervisor(int control_fd, int sealed)
 /* The slot holds what an earlier run left and cannot remove: say so
  * (reason slot-unclean), then die before the target runs. */
 __attribute__((noreturn, format(printf, 2, 3))) static void unclean(struct init *in,
-								      const char *fmt, ...)
+								    const char *fmt, ...)
 {
 	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_UNCLEAN, .value = errno};
 	char msg[512];

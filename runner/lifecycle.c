@@ -17,15 +17,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -34,7 +30,7 @@
 #include "fsutil.h"
 #include "landlock.h"
 #include "layout.h"
-#include "runner.h"
+#include "system.h"
 
 /* The child's setup takes milliseconds; one that has not reached execve by
  * this many seconds is killed. Not the run's timeout, which may be shorter
@@ -349,8 +345,7 @@ static void prepare(struct run *r)
 							: BOXED_RUN_REASON_CONFIG_INVALID,
 			   err);
 	clamp_limits(r);
-	boxed_run_hardening_plan(boxed_landlock_abi(), r->args.no_network,
-				 &r->report.hardening);
+	boxed_run_hardening_plan(boxed_landlock_abi(), r->args.no_network, &r->report.hardening);
 	if (r->args.report_fd >= 0 && fcntl(r->args.report_fd, F_SETFD, FD_CLOEXEC) != 0) {
 		snprintf(err, sizeof(err), "--report-fd %d: %s", r->args.report_fd,
 			 strerror(errno));
@@ -372,61 +367,13 @@ static void prepare(struct run *r)
 	r->report.slot_uid = r->slot.uid;
 }
 
-static void make_pipe(int fds[2], const char *what)
-{
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		boxed_die_errno("pipe2(%s)", what);
-}
-
-/* SIGINT, SIGTERM and SIGHUP to the runner end the run cleanly (killed,
- * cleaned, reported) instead of leaving it to the next run of the slot. */
-static int block_supervisor_signals(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		boxed_die_errno("sigprocmask");
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		boxed_die_errno("signalfd");
-	return fd;
-}
-
-/* Nothing of a run outlives its caller: the process that started us is
- * watched through a pidfd (a process, not the thread that forked us, as
- * PR_SET_PDEATHSIG would), and its exit ends the run. getppid() is read
- * again after pidfd_open(): a parent that died in between is not watched
- * by the pid of whatever process reused it. Returns -1 when there is no
- * caller to watch (reparented to init already). */
-static int watch_caller(void)
-{
-	pid_t parent = getppid();
-	int fd;
-
-	if (parent <= 1)
-		return -1;
-	fd = pidfd_open(parent, 0);
-	if (fd < 0)
-		boxed_die_errno("pidfd_open(caller %d)", (int)parent);
-	if (getppid() != parent) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* SPAWN: the pipes of the run, then the child. */
 static void spawn(struct run *r)
 {
 	static const char *python_argv[] = {"python_boxed", "-I", "-S", BOXED_BOOTSTRAP_PATH, NULL};
-	int event[2], control[2], out[2], err[2], req[2] = {-1, -1}, res[2] = {-1, -1};
 	struct boxed_run_super *s = &r->super;
 	static struct boxed_run_plan plan;
+	struct boxed_run_pipes pipes;
 	extern char **environ;
 
 	advance(r, RUN_SPAWN);
@@ -443,22 +390,9 @@ static void spawn(struct run *r)
 	    .supervisor = getpid(),
 	    .landlock_abi = r->report.hardening.landlock_abi,
 	};
-	make_pipe(event, "events");
-	make_pipe(control, "control");
-	make_pipe(out, "stdout");
-	make_pipe(err, "stderr");
-	if (r->args.python) {
-		make_pipe(req, "request");
-		make_pipe(res, "result");
-	}
-	plan.event_fd = event[1];
-	plan.control_fd = control[0];
-	plan.stdout_fd = out[1];
-	plan.stderr_fd = err[1];
-	plan.request_fd = req[0];
-	plan.result_fd = res[1];
-	s->sig_fd = block_supervisor_signals();
-	s->caller_fd = watch_caller();
+	boxed_run_pipes_open(&pipes, r->args.python, &plan);
+	s->sig_fd = boxed_run_supervisor_signals();
+	s->caller_fd = boxed_run_watch_caller();
 	/* Orphans of an unsealed run are re-parented to us, not to init, so
 	 * the cleanup can reap them; a sealed run's are its init's. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -468,20 +402,7 @@ static void spawn(struct run *r)
 	boxed_run_supervisor_take_slot_ids(r->slot.uid);
 	s->start = boxed_now();
 	s->child = boxed_run_spawn(&plan, &s->child_pidfd);
-	close(event[1]);
-	close(control[0]);
-	close(out[1]);
-	close(err[1]);
-	if (r->args.python) {
-		close(req[0]);
-		close(res[1]);
-	}
-	s->event_fd = event[0];
-	s->control_fd = control[1];
-	s->out_fd = out[0];
-	s->err_fd = err[0];
-	s->request_fd = req[1];
-	s->result_fd = res[0];
+	boxed_run_pipes_keep_ours(&pipes, s);
 	s->timeout = r->limits.timeout;
 	s->output_limit = r->limits.output;
 	s->result_limit = r->cfg.max_message;
@@ -515,9 +436,9 @@ static int take_request(struct run *r)
 	struct boxed_run_super *s = &r->super;
 	char err[512];
 	double requested;
-	char *text = boxed_run_python_request(0, r->cfg.max_message, &s->request_len, &requested,
-					      r->target, sizeof(r->target),
-					      &r->facts.setup_reason, err, sizeof(err));
+	char *text =
+	    boxed_run_python_request(0, r->cfg.max_message, &s->request_len, &requested, r->target,
+				     sizeof(r->target), &r->facts.setup_reason, err, sizeof(err));
 
 	if (!text) {
 		snprintf(r->report.message, sizeof(r->report.message), "%s", err);
@@ -561,45 +482,13 @@ static void clean(struct run *r)
 	advance(r, RUN_CLEANED);
 }
 
-/* A caller may start us with fd 0, 1 or 2 closed: the next open() (a pipe
- * of the run, a lock) would take its place, and output relayed to
- * "stdout" would land there. */
-static void ensure_std_fds(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		int null;
-
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		null = open("/dev/null", O_RDWR | O_NOCTTY);
-		if (null != fd)
-			_exit(BOXED_RUN_EXIT_SANDBOX);
-	}
-}
-
-/* Signal dispositions that would change how the supervisor works. */
-static void settle_signals(void)
-{
-	/* A reader of our output that goes away must not kill the supervisor
-	 * in the middle of a run. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		boxed_die_errno("signal(SIGPIPE, SIG_IGN)");
-	/* A caller may start us with SIGCHLD ignored, which survives execve:
-	 * the kernel would then reap our children itself, taking their exit
-	 * status (and their pid) with them. */
-	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
-		boxed_die_errno("signal(SIGCHLD, SIG_DFL)");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		boxed_die_errno("prctl(PR_SET_DUMPABLE, 0)");
-}
-
 void boxed_run_main(int argc, char **argv)
 {
 	static struct run r;
 
-	ensure_std_fds();
+	boxed_run_supervisor_ground();
 	boxed_run_args_or_exit(argc, argv, &r.args);
-	settle_signals();
+	boxed_run_supervisor_settle();
 	boxed_config_defaults(&r.cfg);
 	init_report(&r);
 	prepare(&r);

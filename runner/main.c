@@ -2,7 +2,7 @@
  * sealed in namespaces of its own. The steps of a run are
  * runner/lifecycle.c; runner/runner.h maps the processes and the files.
  */
-#include "runner.h"
+#include "system.h"
 
 const int boxed_die_status = BOXED_RUN_EXIT_SANDBOX;
 

@@ -46,7 +46,8 @@ char *boxed_run_python_request(int fd, size_t max, size_t *len, double *timeout,
 		REFUSE(BOXED_RUN_REASON_REQUEST_TOO_LARGE,
 		       "the request is larger than max_message (%zu bytes)", max);
 	if (n < 0)
-		REFUSE(BOXED_RUN_REASON_REQUEST_INVALID, "reading the request: %s", strerror(errno));
+		REFUSE(BOXED_RUN_REASON_REQUEST_INVALID, "reading the request: %s",
+		       strerror(errno));
 	/* The runner interprets only "target" and "timeout"; the bootstrap
 	 * reads the rest. Both must read the same document, hence the strict
 	 * parse: one value, no trailing bytes, no key twice. */

@@ -1,3 +1,6 @@
+/* The outcome of a run in words: classification of what the supervisor
+ * saw, reason codes, the JSON report and response, the syslog line
+ * (pure). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,7 +110,8 @@ void boxed_run_hardening_plan(int abi, int no_network, struct boxed_run_hardenin
 			"Landlock ABI < 4: TCP not denied by Landlock (seccomp still denies "
 			"sockets)");
 	if (abi < 5)
-		degrade(h, "landlock-ioctl", "kernel", "Landlock ABI < 5: ioctl on devices not confined");
+		degrade(h, "landlock-ioctl", "kernel",
+			"Landlock ABI < 5: ioctl on devices not confined");
 	if (abi < 6)
 		degrade(h, "landlock-scope", "kernel",
 			"Landlock ABI < 6: signals and abstract unix sockets not scoped (the run's "
@@ -233,7 +237,8 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 		snprintf(msg, msglen, "killed by signal %d (%s)%s", sig, strsignal(sig),
 			 sig == SIGXFSZ ? ": file size limit reached (raise it with --fsize)" : "");
 		return verdict(BOXED_RUN_SIGNAL,
-			       sig == SIGXFSZ ? BOXED_RUN_REASON_FSIZE_LIMIT : BOXED_RUN_REASON_SIGNAL,
+			       sig == SIGXFSZ ? BOXED_RUN_REASON_FSIZE_LIMIT
+					      : BOXED_RUN_REASON_SIGNAL,
 			       reason);
 	}
 	if (f->python)
@@ -277,7 +282,8 @@ enum boxed_run_outcome boxed_run_classify(const struct boxed_run_facts *f, int *
 		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_INTERRUPTED, reason);
 	}
 	if (f->caller_gone) {
-		snprintf(msg, msglen, "the process that started boxed-run exited; the run was killed");
+		snprintf(msg, msglen,
+			 "the process that started boxed-run exited; the run was killed");
 		return verdict(BOXED_RUN_SANDBOX_ERROR, BOXED_RUN_REASON_CALLER_GONE, reason);
 	}
 	if (f->exec_errno) {
@@ -428,8 +434,8 @@ cJSON *boxed_run_report_json(const struct boxed_run_report *r)
 		cJSON_AddNullToObject(o, "message");
 	}
 	cJSON_AddItemToObject(o, "limits", limits_json(r));
-	cJSON_AddItemToObject(o, "clamped", r->clamped ? cJSON_Duplicate(r->clamped, 1)
-						       : cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "clamped",
+			      r->clamped ? cJSON_Duplicate(r->clamped, 1) : cJSON_CreateObject());
 	cJSON_AddItemToObject(o, "hardening", hardening_json(&r->hardening));
 	cJSON_AddStringToObject(o, "version", boxed_version());
 	return o;

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "die.h"
-#include "runner.h"
+#include "fsutil.h"
+#include "system.h"
 
 /* Init's stack. It runs libcap, stdio and directory reads; the target it
  * starts has a stack of its own (init.c). */
@@ -103,9 +104,10 @@ void boxed_run_start_init(const struct boxed_run_plan *p, const struct boxed_run
 			return;
 		if (p->cfg->require_sealed) {
 			send_unsealed(fds->event, err);
-			boxed_die_child("cannot create the run's namespaces (%s) and the config has "
-					"require_sealed: the run is refused",
-					strerror(err));
+			boxed_die_child(
+			    "cannot create the run's namespaces (%s) and the config has "
+			    "require_sealed: the run is refused",
+			    strerror(err));
 		}
 	}
 	/* Refused (user namespaces off, or an AppArmor or seccomp policy) or
@@ -119,15 +121,12 @@ void boxed_run_start_init(const struct boxed_run_plan *p, const struct boxed_run
 
 static void write_proc_self(const char *file, const char *text)
 {
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
+	boxed_autoclose int fd = open(file, O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		boxed_die_child_errno("open(%s)", file);
-	n = write(fd, text, strlen(text));
-	if (n != (ssize_t)strlen(text))
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		boxed_die_child_errno("write(%s, \"%s\")", file, text);
-	close(fd);
 }
 
 /* Map the slot uid and gid, and nothing else, to themselves. The kernel

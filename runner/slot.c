@@ -1,3 +1,5 @@
+/* Choosing and locking a free slot, STATEDIR/locks/N.lock, with a bounded
+ * wait; and the one sentence for a caller outside the group. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,7 +15,7 @@
 #include "cli.h"
 #include "die.h"
 #include "fsutil.h"
-#include "runner.h"
+#include "system.h"
 #include "slot.h"
 
 unsigned boxed_run_slot_start(pid_t pid, unsigned count)
@@ -123,8 +125,8 @@ static int open_locks_dir(const struct boxed_config *cfg, const char *statedir,
 }
 
 enum boxed_run_reason boxed_run_slot_acquire(const struct boxed_config *cfg, const char *statedir,
-					     double wait_secs, struct boxed_run_slot *slot, char *err,
-					     size_t errlen)
+					     double wait_secs, struct boxed_run_slot *slot,
+					     char *err, size_t errlen)
 {
 	struct try_ctx ctx = {.fd = -1};
 	double deadline = boxed_now() + wait_secs, pause = 0.005;

@@ -21,7 +21,7 @@
 #include "clock.h"
 #include "die.h"
 #include "fsutil.h"
-#include "runner.h"
+#include "system.h"
 
 /* In relay mode the supervisor keeps only this much of stderr, for the
  * report's message when setup fails. */
@@ -187,7 +187,8 @@ int boxed_run_wait_started(struct boxed_run_super *s, double seconds)
 		/* The child or init died before the target's execve: events
 		 * already in the pipe come first. */
 		if (pfd[1].revents || pfd[2].revents) {
-			while (!s->started && boxed_run_read_events(s) == 0 && pidfd_ready(s->event_fd))
+			while (!s->started && boxed_run_read_events(s) == 0 &&
+			       pidfd_ready(s->event_fd))
 				;
 			if (!s->started)
 				return 1;
@@ -367,13 +368,13 @@ static int serve(struct boxed_run_super *s, const struct pollfd *pfd, const int 
 		s->caller_gone = 1;
 		return 1;
 	}
-	if (ready(pfd, idx, WATCH_OUT) && read_stream(s, &s->out_fd, &s->out, &s->out_seen,
-						      s->output_limit, s->relay ? 1 : -1)) {
+	if (ready(pfd, idx, WATCH_OUT) &&
+	    read_stream(s, &s->out_fd, &s->out, &s->out_seen, s->output_limit, s->relay ? 1 : -1)) {
 		s->output_exceeded = 1;
 		return 1;
 	}
-	if (ready(pfd, idx, WATCH_ERR) && read_stream(s, &s->err_fd, &s->err, &s->err_seen,
-						      s->output_limit, s->relay ? 2 : -1)) {
+	if (ready(pfd, idx, WATCH_ERR) &&
+	    read_stream(s, &s->err_fd, &s->err, &s->err_seen, s->output_limit, s->relay ? 2 : -1)) {
 		s->output_exceeded = 1;
 		return 1;
 	}
@@ -469,7 +470,7 @@ void boxed_run_drain(struct boxed_run_super *s)
 long boxed_run_peak_rss_kib(pid_t pid)
 {
 	char path[64], buf[2048], *p;
-	int fd;
+	boxed_autoclose int fd = -1;
 	ssize_t n;
 
 	if (pid)
@@ -480,7 +481,6 @@ long boxed_run_peak_rss_kib(pid_t pid)
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';

@@ -9,16 +9,16 @@
 
 const int boxed_die_status = 99;
 
-#define BOXED_CHECK_MAIN(suite_fn)                                   \
-	int main(void)                                               \
-	{                                                            \
-		SRunner *sr = srunner_create(suite_fn());            \
-		int failed;                                          \
-		srunner_set_fork_status(sr, CK_FORK);                \
-		srunner_run_all(sr, CK_NORMAL);                      \
-		failed = srunner_ntests_failed(sr);                  \
-		srunner_free(sr);                                    \
-		return failed ? EXIT_FAILURE : EXIT_SUCCESS;         \
+#define BOXED_CHECK_MAIN(suite_fn)                                                                 \
+	int main(void)                                                                             \
+	{                                                                                          \
+		SRunner *sr = srunner_create(suite_fn());                                          \
+		int failed;                                                                        \
+		srunner_set_fork_status(sr, CK_FORK);                                              \
+		srunner_run_all(sr, CK_NORMAL);                                                    \
+		failed = srunner_ntests_failed(sr);                                                \
+		srunner_free(sr);                                                                  \
+		return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                       \
 	}
 
 #endif

@@ -163,7 +163,8 @@ START_TEST(status_parsers)
 {
 	uint64_t v = 0;
 
-	ck_assert_int_eq(boxed_status_hex("Name:\tx\nSigIgn:\t0000000001001000\n", "SigIgn", &v), 0);
+	ck_assert_int_eq(boxed_status_hex("Name:\tx\nSigIgn:\t0000000001001000\n", "SigIgn", &v),
+			 0);
 	ck_assert_uint_eq(v, 0x1001000);
 	ck_assert_int_eq(boxed_status_hex("Name:\tx\nSigIgn:\tzz\n", "SigIgn", &v), -1);
 	ck_assert_int_eq(boxed_status_hex("Name:\tx\n", "CapAmb", &v), -1);

@@ -155,8 +155,8 @@ static void memory_checks(struct probe *p)
 /* What every variant refuses. */
 static void common_checks(struct probe *p)
 {
-	static const unsigned long new_ns[] = {CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNS,
-					       CLONE_NEWIPC,  CLONE_NEWNET, CLONE_NEWUTS,
+	static const unsigned long new_ns[] = {CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNS,
+					       CLONE_NEWIPC,   CLONE_NEWNET, CLONE_NEWUTS,
 					       CLONE_NEWCGROUP};
 
 	expect_denied(p, ptrace(PTRACE_TRACEME, 0, NULL, NULL), EPERM, "ptrace");
@@ -212,8 +212,7 @@ static void unsealed_ipc_checks(struct probe *p)
 	expect_denied(p, shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), EPERM, "shmget");
 	expect_denied(p, msgget(IPC_PRIVATE, IPC_CREAT | 0600), EPERM, "msgget");
 	expect_denied(p, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600), EPERM, "semget");
-	expect_denied(p, syscall(SYS_mq_open, "q", O_CREAT | O_RDWR, 0600, NULL), EPERM,
-		      "mq_open");
+	expect_denied(p, syscall(SYS_mq_open, "q", O_CREAT | O_RDWR, 0600, NULL), EPERM, "mq_open");
 }
 
 START_TEST(ipc_follows_the_seal)

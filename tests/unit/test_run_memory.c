@@ -40,8 +40,10 @@ START_TEST(smaps_rollup)
 {
 	static const char text[] =
 	    "55d4c12b5000-7ffeac0e0000 ---p 00000000 00:00 0                          [rollup]\n"
-	    "Rss:                1636 kB\nPss:                 302 kB\nPss_Dirty:           116 kB\n"
-	    "Pss_Anon:            116 kB\nPss_File:            186 kB\nPss_Shmem:             8 kB\n"
+	    "Rss:                1636 kB\nPss:                 302 kB\nPss_Dirty:           116 "
+	    "kB\n"
+	    "Pss_Anon:            116 kB\nPss_File:            186 kB\nPss_Shmem:             8 "
+	    "kB\n"
 	    "Shared_Clean:       1480 kB\n";
 
 	ck_assert_uint_eq(boxed_run_smaps_proportional(text), 116 * 1024ull);
@@ -50,21 +52,27 @@ END_TEST
 
 START_TEST(sysvipc_lines)
 {
-	static const char shm_head[] = "       key      shmid perms                  size  cpid  lpid "
-				       "nattch   uid   gid  cuid  cgid      atime      dtime      "
-				       "ctime                   rss                  swap";
-	static const char shm_detached[] = "         0          0   600               1048576  7331  "
-					   "7331      0  1001  1001  1001  1001          0 1796088998 "
-					   "1796088998               1048576                  4096";
-	static const char shm_attached[] = "       -12          3   600               1048576  7331  "
-					   "7331      2  1001  1001  1001  1001          0 1796088998 "
-					   "1796088998               1048576                     0";
-	static const char msg[] = "         0          0   600         100          1  7331     0  1001 "
-				  "1001     0     0          0 1796088998          0 1796088998";
-	static const char msg_empty[] = "         0          1   600           0      16384  7331     0  1001 "
-					"1001     0     0          0 1796088998          0 1796088998";
-	static const char sem[] = "         0          7   600          5  1001  1001     0     0       "
-				  "   0 1796088998";
+	static const char shm_head[] =
+	    "       key      shmid perms                  size  cpid  lpid "
+	    "nattch   uid   gid  cuid  cgid      atime      dtime      "
+	    "ctime                   rss                  swap";
+	static const char shm_detached[] =
+	    "         0          0   600               1048576  7331  "
+	    "7331      0  1001  1001  1001  1001          0 1796088998 "
+	    "1796088998               1048576                  4096";
+	static const char shm_attached[] =
+	    "       -12          3   600               1048576  7331  "
+	    "7331      2  1001  1001  1001  1001          0 1796088998 "
+	    "1796088998               1048576                     0";
+	static const char msg[] =
+	    "         0          0   600         100          1  7331     0  1001 "
+	    "1001     0     0          0 1796088998          0 1796088998";
+	static const char msg_empty[] =
+	    "         0          1   600           0      16384  7331     0  1001 "
+	    "1001     0     0          0 1796088998          0 1796088998";
+	static const char sem[] =
+	    "         0          7   600          5  1001  1001     0     0       "
+	    "   0 1796088998";
 	uid_t uid;
 	int id;
 

@@ -51,8 +51,12 @@ START_TEST(strict_json_lexical)
 {
 	cJSON *doc;
 
-	ck_assert_ptr_nonnull(strstr(strict_error("{\x01\"a\":1}", 8), "control character at byte 1"));
-	ck_assert_ptr_nonnull(strstr(strict_error("[1,\x1f" "2]", 6), "control character"));
+	ck_assert_ptr_nonnull(
+	    strstr(strict_error("{\x01\"a\":1}", 8), "control character at byte 1"));
+	ck_assert_ptr_nonnull(strstr(strict_error("[1,\x1f"
+						  "2]",
+						  6),
+				     "control character"));
 	ck_assert_ptr_nonnull(strstr(strict_error("[\"a\tb\"]", 7), "control character at byte 3"));
 	ck_assert_ptr_nonnull(strstr(strict_error("[\"1\\u0000,{x\"]", 15), "\\u0000 at byte 3"));
 	/* An escaped backslash before "u0000" is text, not an escape. */
@@ -86,8 +90,8 @@ START_TEST(strict_json_large_object)
 END_TEST
 
 /* Feed text through a pipe, as the caller's stdin. */
-static char *request(const char *text, size_t max, enum boxed_run_reason *reason,
-		     double *timeout, char *target)
+static char *request(const char *text, size_t max, enum boxed_run_reason *reason, double *timeout,
+		     char *target)
 {
 	char err[512];
 	size_t len;
@@ -122,20 +126,19 @@ START_TEST(requests)
 	ck_assert_ptr_null(request("{\"target\": \"math.sqrt\", \"target\": \"os.system\"}", 1024,
 				   &why, &timeout, target));
 	ck_assert_int_eq(why, BOXED_RUN_REASON_REQUEST_INVALID);
-	ck_assert_ptr_null(
-	    request("{\"target\": \"a.b\", \"kwargs\": {\"x\": 1, \"x\": 2}}", 1024, &why, &timeout,
-		    target));
+	ck_assert_ptr_null(request("{\"target\": \"a.b\", \"kwargs\": {\"x\": 1, \"x\": 2}}", 1024,
+				   &why, &timeout, target));
 	ck_assert_int_eq(why, BOXED_RUN_REASON_REQUEST_INVALID);
-	ck_assert_ptr_null(request("{\"target\": \"a.b\"}\n{\"target\": \"c.d\"}", 1024, &why,
-				   &timeout, target));
+	ck_assert_ptr_null(
+	    request("{\"target\": \"a.b\"}\n{\"target\": \"c.d\"}", 1024, &why, &timeout, target));
 	ck_assert_int_eq(why, BOXED_RUN_REASON_REQUEST_INVALID);
 	ck_assert_ptr_null(request("[\"a.b\"]", 1024, &why, &timeout, target));
 	ck_assert_int_eq(why, BOXED_RUN_REASON_REQUEST_INVALID);
-	ck_assert_ptr_null(request("{\"target\": \"a.b\", \"timeout\": -1}", 1024, &why, &timeout,
-				   target));
+	ck_assert_ptr_null(
+	    request("{\"target\": \"a.b\", \"timeout\": -1}", 1024, &why, &timeout, target));
 	ck_assert_int_eq(why, BOXED_RUN_REASON_REQUEST_INVALID);
-	ck_assert_ptr_null(request("{\"target\": \"a.b\", \"pad\": \"xxxxxxxxxxxxxxxx\"}", 16,
-				   &why, &timeout, target));
+	ck_assert_ptr_null(request("{\"target\": \"a.b\", \"pad\": \"xxxxxxxxxxxxxxxx\"}", 16, &why,
+				   &timeout, target));
 	ck_assert_int_eq(why, BOXED_RUN_REASON_REQUEST_TOO_LARGE);
 }
 END_TEST
@@ -157,14 +160,16 @@ START_TEST(result_shapes)
 {
 	int mem;
 
-	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"null\"}", &mem), BOXED_RUN_RESULT_OK);
+	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"null\"}", &mem),
+			 BOXED_RUN_RESULT_OK);
 	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"[1, 2.0, {\\\"a\\\": 1}]\"}", &mem),
 			 BOXED_RUN_RESULT_OK);
 	ck_assert_int_eq(check_result("{\"ok\":true,\"payload\":\"AA==\"}", &mem),
 			 BOXED_RUN_RESULT_OK);
 	ck_assert_int_eq(check_result("{\"ok\":true}", &mem), BOXED_RUN_RESULT_BAD);
 	/* The value's text must be exactly one JSON value, itself strict. */
-	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"1 2\"}", &mem), BOXED_RUN_RESULT_BAD);
+	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"1 2\"}", &mem),
+			 BOXED_RUN_RESULT_BAD);
 	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"{\\\"a\\\":1,\\\"a\\\":2}\"}", &mem),
 			 BOXED_RUN_RESULT_BAD);
 	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":2}", &mem), BOXED_RUN_RESULT_BAD);
@@ -194,9 +199,9 @@ START_TEST(result_shapes)
 	ck_assert_int_eq(check_result("{\"ok\":false,\"exception\":\"boom\"}", &mem),
 			 BOXED_RUN_RESULT_BAD);
 	/* A second value, or padding and a forged document after the first. */
-	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"1\"}\n{\"ok\":true,\"json\":\"2\"}",
-				      &mem),
-			 BOXED_RUN_RESULT_BAD);
+	ck_assert_int_eq(
+	    check_result("{\"ok\":true,\"json\":\"1\"}\n{\"ok\":true,\"json\":\"2\"}", &mem),
+	    BOXED_RUN_RESULT_BAD);
 	ck_assert_int_eq(check_result("{\"ok\":true,\"json\":\"1\",\"ok\":false}", &mem),
 			 BOXED_RUN_RESULT_BAD);
 	ck_assert_int_eq(check_result("", &mem), BOXED_RUN_RESULT_NONE);
@@ -249,7 +254,8 @@ START_TEST(child_cannot_shape_the_response)
 		ck_assert_int_eq(cJSON_GetArraySize(back), 6);
 		rep = cJSON_GetObjectItem(back, "report");
 		ck_assert_str_eq(cJSON_GetObjectItem(rep, "outcome")->valuestring, "error");
-		ck_assert_double_eq(cJSON_GetObjectItem(rep, "slot_uid")->valuedouble, 1879048193.0);
+		ck_assert_double_eq(cJSON_GetObjectItem(rep, "slot_uid")->valuedouble,
+				    1879048193.0);
 		free(framed);
 		cJSON_Delete(doc);
 		cJSON_Delete(back);

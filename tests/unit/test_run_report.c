@@ -123,7 +123,8 @@ START_TEST(unsealed_layers_named)
 	ck_assert_int_eq(cJSON_GetArraySize(deg), 5);
 	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(deg, 2), "layer")->valuestring,
 			 "ipc-namespace");
-	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "hardening"), "sealed")));
+	ck_assert(
+	    cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "hardening"), "sealed")));
 	cJSON_Delete(o);
 	boxed_run_hardening_plan(7, 0, &h);
 	boxed_run_hardening_unsealed(&h, 0, 0);
@@ -286,14 +287,17 @@ END_TEST
  * after a refused fork names --nproc. */
 START_TEST(limit_messages_name_the_option)
 {
-	struct boxed_run_facts f = {.reaped = 1, .memory_limit = 64u << 20, .cpu_limit = 5,
-				    .wall_limit = 2.5, .nproc_limit = 1};
+	struct boxed_run_facts f = {.reaped = 1,
+				    .memory_limit = 64u << 20,
+				    .cpu_limit = 5,
+				    .wall_limit = 2.5,
+				    .nproc_limit = 1};
 	char msg[256];
 	int code, sig;
 
 #define MESSAGE(text)                                                                              \
 	do {                                                                                       \
-		boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg));              \
+		boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg));               \
 		ck_assert_msg(strstr(msg, text), "\"%s\" not in \"%s\"", text, msg);               \
 	} while (0)
 
@@ -363,16 +367,19 @@ START_TEST(classification_answered)
 	int code, sig;
 
 	f.result_state = BOXED_RUN_RESULT_OK;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_OK);
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)),
+			 BOXED_RUN_OK);
 	ck_assert_int_eq(code, -1);
 	ck_assert_int_eq(sig, 0);
 	f.reaped = 1;
 	f.status = SIGKILL;
 	f.max_rss_kib = 60000;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_OK);
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)),
+			 BOXED_RUN_OK);
 	ck_assert_int_eq(sig, 0);
 	f.result_state = BOXED_RUN_RESULT_BAD;
-	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)), BOXED_RUN_ERROR);
+	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)),
+			 BOXED_RUN_ERROR);
 	ck_assert_str_eq(msg, "the function ended without a well-formed result");
 	f.caller_gone = 1;
 	ck_assert_int_eq(boxed_run_classify(&f, &code, &sig, &last_reason, msg, sizeof(msg)),
