@@ -172,12 +172,31 @@ static void deny_host_ipc(struct rules *r)
  * addresses and abstract names, but a pathname unix socket is a file, and
  * any user of the host can leave one, world-connectable, in a directory
  * the run can read (/var/tmp, a home directory). Connecting to one needs
- * a socket of the run's own, so none is made. socketpair(2) stays: a pair
- * is connected to itself only, and Python's own machinery (asyncio,
- * multiprocessing's duplex pipes) uses it. */
+ * a socket of the run's own, so none is made. socketpair(2) stays, for
+ * AF_UNIX alone: a pair is connected to itself only, and Python's own
+ * machinery (asyncio, multiprocessing's duplex pipes) uses it.
+ *
+ * A pair must also stay a pair. Its queues are charged to the sender, who
+ * may close its end with the data still queued: what bounds them is that
+ * each end sends to its own peer alone, within its default buffer. So
+ * nothing may give a pair's end a name or another peer (bind, connect,
+ * listen, accept; setsockopt, whose SO_PASSCRED makes a send bind one),
+ * send to an address (sendto with one; sendmsg and sendmmsg, whose address
+ * and SCM_RIGHTS lie in memory a filter cannot read), or grow a buffer
+ * (setsockopt again). */
 static void deny_network(struct rules *r)
 {
 	DENY(r, socket);
+	deny_if(r, SCMP_SYS(socketpair), "socketpair(!AF_UNIX)", SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	DENY(r, bind);
+	DENY(r, connect);
+	DENY(r, listen);
+	DENY(r, accept);
+	DENY(r, accept4);
+	DENY(r, setsockopt);
+	DENY(r, sendmsg);
+	DENY(r, sendmmsg);
+	deny_if(r, SCMP_SYS(sendto), "sendto(address)", SCMP_A4(SCMP_CMP_NE, 0));
 }
 
 scmp_filter_ctx boxed_run_filter_build(int no_network, int sealed, char *err, size_t errlen)

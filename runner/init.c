@@ -54,10 +54,12 @@
  * interval of at least WATCH_INTERVAL and at least WATCH_BUDGET times what
  * its last look cost, so that it takes no more than a twentieth of a CPU
  * however many processes the run has; but every WATCH_INTERVAL once the
- * run has half its limit (watch_memory). */
+ * run has half its limit, and at least every WATCH_MAX_INTERVAL
+ * (watch_memory). */
 #define WATCH_FIRST 0.010
 #define WATCH_INTERVAL 0.010
 #define WATCH_BUDGET 20.0
+#define WATCH_MAX_INTERVAL 0.1
 
 /* After the kill of the run's end, how long init waits for every process
  * to be reaped before it reports what is left (a process in an
@@ -349,10 +351,14 @@ static void watch_memory(struct init *in)
 		end_run(in, BOXED_RUN_END_MEMORY);
 	cost = boxed_now() - began;
 	interval = cost * WATCH_BUDGET > WATCH_INTERVAL ? cost * WATCH_BUDGET : WATCH_INTERVAL;
-	/* Past half the limit, what the run can add between two looks is the
-	 * slack: look at the shortest interval, whatever it costs. */
+	/* What the run can add between two looks is the slack: past half the
+	 * limit, look at the shortest interval, and never wait longer than
+	 * the longest, whatever it costs (a run can make looks dear with many
+	 * processes or SysV objects, and would otherwise buy time with it). */
 	if (total > in->p->limits->memory / 2)
 		interval = WATCH_INTERVAL;
+	if (interval > WATCH_MAX_INTERVAL)
+		interval = WATCH_MAX_INTERVAL;
 	in->next_watch = boxed_now() + interval;
 }
 
@@ -383,18 +389,12 @@ static int target_entry(void *arg)
  * else of the run exists yet that could interrupt it. */
 static void start_target(struct init *in)
 {
-	char *stack = mmap(NULL, TARGET_STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	char *top = boxed_run_new_stack(TARGET_STACK_SIZE, "target");
 
-	if (stack == MAP_FAILED)
-		boxed_die_child_errno("mmap(target stack)");
-	if (mprotect(stack, 4096, PROT_NONE) != 0)
-		boxed_die_child_errno("mprotect(target stack guard)");
-	in->target =
-	    clone(target_entry, stack + TARGET_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, in);
+	in->target = clone(target_entry, top, CLONE_VM | CLONE_VFORK | SIGCHLD, in);
 	if (in->target < 0)
 		boxed_die_child_errno("clone(target)");
-	munmap(stack, TARGET_STACK_SIZE);
+	munmap(top - TARGET_STACK_SIZE, TARGET_STACK_SIZE);
 }
 
 /* Capabilities of the run's user namespace: init needed them to mount,

@@ -247,13 +247,15 @@ static enum boxed_run_outcome classify_status(const struct boxed_run_facts *f, i
 		return verdict(BOXED_RUN_OK, BOXED_RUN_REASON_NONE, reason);
 	if (f->fork_refused && f->nproc_limit == 1)
 		snprintf(msg, msglen,
-			 "exited with status %d after a fork or a new thread was refused: the run "
-			 "is limited to one process, without threads (raise it with --nproc)",
+			 "exited with status %d, and its stderr says a fork or a new thread was "
+			 "refused: the run is limited to one process, without threads (raise it "
+			 "with --nproc)",
 			 exit_code);
 	else if (f->fork_refused)
 		snprintf(msg, msglen,
-			 "exited with status %d after a fork or a new thread was refused: the run "
-			 "is limited to %llu processes and threads in all (raise it with --nproc)",
+			 "exited with status %d, and its stderr says a fork or a new thread was "
+			 "refused: the run is limited to %llu processes and threads in all (raise "
+			 "it with --nproc)",
 			 exit_code, (unsigned long long)f->nproc_limit);
 	else
 		snprintf(msg, msglen, "exited with status %d", exit_code);

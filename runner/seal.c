@@ -51,17 +51,15 @@ int boxed_run_ns_clone_flags(unsigned mask)
 	return flags;
 }
 
-/* A stack in the child's memory, with a guard page below it. Returns its
- * top. */
-static void *new_stack(size_t size)
+void *boxed_run_new_stack(size_t size, const char *what)
 {
 	char *base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 
 	if (base == MAP_FAILED)
-		boxed_die_child_errno("mmap(init stack)");
+		boxed_die_child_errno("mmap(%s stack)", what);
 	if (mprotect(base, 4096, PROT_NONE) != 0)
-		boxed_die_child_errno("mprotect(init stack guard)");
+		boxed_die_child_errno("mprotect(%s stack guard)", what);
 	return base + size;
 }
 
@@ -91,7 +89,7 @@ void boxed_run_start_init(const struct boxed_run_plan *p, const struct boxed_run
 	int base = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD;
 	unsigned ns = BOXED_RUN_NS_USER | BOXED_RUN_NS_PID | BOXED_RUN_NS_IPC | BOXED_RUN_NS_MOUNT |
 		      (p->args->no_network ? BOXED_RUN_NS_NET : 0);
-	void *stack = new_stack(INIT_STACK_SIZE);
+	void *stack = boxed_run_new_stack(INIT_STACK_SIZE, "init");
 	pid_t pid = -1;
 	int err = 0;
 

@@ -86,6 +86,11 @@ __attribute__((noreturn)) void boxed_run_init_main(struct boxed_run_init_ctx *ct
  * /dev/shm) and, without network, cover the host's socket paths (seal.c).
  * Returns 0, or the errno of mounting /proc when only that failed. Dies on
  * any other failure. */
+/* A stack of size bytes for a clone()d process, with a guard page below
+ * it; what names it in the message of a failure. Returns its top. Dies on
+ * failure (a child's death). */
+void *boxed_run_new_stack(size_t size, const char *what);
+
 int boxed_run_seal_filesystem(const struct boxed_run_plan *p);
 
 /* In the target, last: limits, Landlock, seccomp, then execve (confine.c).

@@ -42,7 +42,7 @@ check_eq "wall clock: stderr names --timeout" \
 	"boxed-run: wall-clock limit of 0.2 s reached (raise it with --timeout)" "$out"
 out=$(as_caller "$BOXED_RUN" -- /bin/sh -c 'echo a | cat' 2>&1)
 check_match "a pipeline at the default --nproc 1: the shell's error, then the limit named" \
-	'Cannot fork.*boxed-run: exited with status 2 after a fork or a new thread was refused: the run is limited to one process, without threads \(raise it with --nproc\)' \
+	'Cannot fork.*boxed-run: exited with status 2, and its stderr says a fork or a new thread was refused: the run is limited to one process, without threads \(raise it with --nproc\)' \
 	"$(tr '\n' ' ' <<<"$out")"
 check_eq "the same pipeline with --nproc 4: fine" a \
 	"$(as_caller "$BOXED_RUN" --nproc 4 -- /bin/sh -c 'echo a | cat' 2>&1)"

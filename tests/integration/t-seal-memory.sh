@@ -136,6 +136,22 @@ check_eq "32 processes growing at once under --memory 64M: the run ends as memor
 	"memory memory-limit" "$outcome $reason"
 check "their peak stays within 2.5 times the limit ($peak MiB)" test "$peak" -lt 160
 
+# Thousands of SysV objects make every look of the watchdog dearer; it
+# still looks at least every 0.1 s, so the run cannot buy time with them.
+out=$(hog --memory 64M --nproc 32 '
+libc = ctypes.CDLL(None, use_errno=True)
+for i in range(20000):
+	libc.semget(0, 1, 0o1000 | 0o600); libc.msgget(0, 0o1000 | 0o600)
+for i in range(16):
+	if os.fork() == 0:
+		b = b"x" * (40 << 20)
+		time.sleep(10)
+		os._exit(0)')
+read -r outcome reason peak <<<"$out"
+check_eq "40000 SysV objects, then 16 processes of 40 MiB: the run ends as memory" \
+	"memory memory-limit" "$outcome $reason"
+check "the watchdog was not slowed past 4 times the limit ($peak MiB)" test "$peak" -lt 256
+
 # A run within its limits is left alone by the watchdog.
 out=$(hog --memory 128M --nproc 4 '
 if os.fork() == 0:

@@ -80,6 +80,24 @@ if __name__ == "__main__":
 	with mp.Pool(2) as pool:
 		print(b.recv(), sum(pool.map(double, range(10))))' 2>&1)
 check_eq "--no-network: multiprocessing's duplex Pipe and Pool work" "duplex 90" "$out"
+# A pair stays a pair: no name, no other peer, no address to send to, no
+# bigger buffer (a closed sender's data waits in its peer's queue, so only
+# this bounds what the queues hold).
+out=$(as_caller "$BOXED_RUN" --no-network -- "$PY" -I -S -c '
+import errno, socket
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+def err(f):
+	try:
+		f(); return "ok"
+	except OSError as e:
+		return errno.errorcode[e.errno]
+print(err(lambda: a.bind(b"")), err(lambda: a.connect(b"\0peer")),
+	err(lambda: a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)),
+	err(lambda: a.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)),
+	err(lambda: a.sendto(b"x", b"\0peer")), err(lambda: socket.send_fds(a, [b"x"], [0])),
+	err(lambda: socket.socketpair(socket.AF_INET)), err(lambda: a.send(b"x")))' 2>&1)
+check_eq "--no-network: bind, connect, setsockopt, sendto an address, sendmsg, a non-unix pair refused; send to the peer works" \
+	"EPERM EPERM EPERM EPERM EPERM EPERM EPERM ok" "$out"
 out=$(as_caller "$BOXED_RUN" --no-network -- "$PY" -I -S -c '
 import errno, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)' 2>&1 | tail -n 1)

@@ -16,6 +16,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,17 +227,41 @@ END_TEST
 
 /* No socket of any family: a pathname unix socket of the host is a file
  * that any user can leave where the run can reach it. A socketpair is
- * connected to itself only, and stays. */
+ * connected to itself only, and stays: but nothing may name it, give it
+ * another peer, send elsewhere or grow its buffers. */
 static void no_network_checks(struct probe *p)
 {
-	int pair[2];
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int pair[2], one = 1;
+	char c = 'x';
 
 	expect_denied(p, socket(AF_INET, SOCK_STREAM, 0), EPERM, "socket(AF_INET)");
 	expect_denied(p, socket(AF_INET6, SOCK_DGRAM, 0), EPERM, "socket(AF_INET6)");
 	expect_denied(p, socket(AF_NETLINK, SOCK_RAW, 0), EPERM, "socket(AF_NETLINK)");
 	expect_denied(p, socket(AF_UNIX, SOCK_STREAM, 0), EPERM, "socket(AF_UNIX)");
 	expect_denied(p, socket(AF_UNIX, SOCK_DGRAM, 0), EPERM, "socket(AF_UNIX, SOCK_DGRAM)");
-	expect(p, socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0, "socketpair(AF_UNIX) allowed");
+	expect_denied(p, socketpair(AF_INET, SOCK_STREAM, 0, pair), EPERM, "socketpair(AF_INET)");
+	expect(p, socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0, "socketpair(AF_UNIX) allowed");
+	expect_denied(p, bind(pair[0], (struct sockaddr *)&addr, sizeof(sa_family_t)), EPERM,
+		      "bind (autobind)");
+	expect_denied(p, connect(pair[0], (struct sockaddr *)&addr, sizeof(addr)), EPERM,
+		      "connect");
+	expect_denied(p, listen(pair[0], 1), EPERM, "listen");
+	expect_denied(p, accept(pair[0], NULL, NULL), EPERM, "accept");
+	expect_denied(p, setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), EPERM,
+		      "setsockopt(SO_PASSCRED)");
+	expect_denied(p, setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one)), EPERM,
+		      "setsockopt(SO_SNDBUF)");
+	expect_denied(p, sendto(pair[0], &c, 1, 0, (struct sockaddr *)&addr, sizeof(addr)), EPERM,
+		      "sendto(an address)");
+	{
+		struct msghdr m = {0};
+
+		expect_denied(p, sendmsg(pair[0], &m, 0), EPERM, "sendmsg");
+	}
+	/* To its own peer, as send() and Python's socket.send do. */
+	expect(p, sendto(pair[0], &c, 1, 0, NULL, 0) == 1, "sendto(its peer) allowed");
+	expect(p, recv(pair[1], &c, 1, 0) == 1 && c == 'x', "recv from the pair");
 	close(pair[0]);
 	close(pair[1]);
 }

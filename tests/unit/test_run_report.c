@@ -309,8 +309,8 @@ START_TEST(limit_messages_name_the_option)
 	MESSAGE("exited with status 2");
 	ck_assert_ptr_null(strstr(msg, "--nproc"));
 	f.fork_refused = 1;
-	MESSAGE("exited with status 2 after a fork or a new thread was refused: the run is "
-		"limited to one process, without threads (raise it with --nproc)");
+	MESSAGE("exited with status 2, and its stderr says a fork or a new thread was refused: "
+		"the run is limited to one process, without threads (raise it with --nproc)");
 	f.nproc_limit = 4;
 	MESSAGE("limited to 4 processes and threads in all (raise it with --nproc)");
 	f.memory_exceeded = 1;
