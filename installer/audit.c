@@ -366,8 +366,8 @@ static void check_statedir(struct audit *au)
 static void check_slot_range(struct audit *au)
 {
 	char err[PATH_MAX + 256];
-	int rc = boxed_idrange_check_files(au->paths.root, au->cfg.first_uid, au->cfg.slot_count,
-					   err, sizeof(err));
+	int rc = boxed_idrange_check(au->paths.root, au->cfg.first_uid, au->cfg.slot_count, err,
+				     sizeof(err));
 	char etc[PATH_MAX];
 
 	if (boxed_setup_rooted(&au->paths, "/etc", etc, sizeof(etc)) != 0)

@@ -170,8 +170,8 @@ static char *regrouped_config(const char *path, const char *group)
 static void check_slot_range(struct boxed_setup_ctx *ctx)
 {
 	char err[PATH_MAX + 256];
-	int rc = boxed_idrange_check_files(ctx->paths.root, ctx->cfg.first_uid, ctx->cfg.slot_count,
-					   err, sizeof(err));
+	int rc = boxed_idrange_check(ctx->paths.root, ctx->cfg.first_uid, ctx->cfg.slot_count, err,
+				     sizeof(err));
 
 	if (rc < 0)
 		boxed_die("checking the slot range: %s", err);
