@@ -66,6 +66,7 @@ __attribute__((warn_unused_result)) int boxed_elf_image_open(struct boxed_elf_im
 __attribute__((warn_unused_result)) int boxed_elf_image_parse(struct boxed_elf_image *im, char *err,
 							      size_t errlen);
 
+/* Release what im holds (not the buffer); im is empty afterwards. */
 void boxed_elf_image_free(struct boxed_elf_image *im);
 
 /* The first program header of this type, or NULL. */

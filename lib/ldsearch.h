@@ -39,6 +39,7 @@ struct boxed_ldsearch_object {
 struct boxed_ldsearch *boxed_ldsearch_new(const char *subject, const char *exe_rpath,
 					  struct boxed_findings *out);
 
+/* Release s and everything it found (NULL: nothing). */
 void boxed_ldsearch_free(struct boxed_ldsearch *s);
 
 /* Resolve every DT_NEEDED of obj as ld.so would. A library not met
