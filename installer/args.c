@@ -1,3 +1,6 @@
+/* boxed-setup's command line: the subcommands, the options each accepts
+ * and their usage texts. boxed_setup_parse() neither prints nor exits, so
+ * the tests call it; boxed_setup_parse_args() is main's. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,9 @@
+/* boxed-setup audit (and verify): everything install guarantees, checked
+ * again as findings: the manifest, the config, the runner (mode,
+ * capabilities, digest, ELF audit), the pinned interpreter and its source,
+ * the state directory and each slot, the slot range, and interpreters
+ * that carry capabilities. What this process may not read is "not
+ * checked", never an error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,27 +99,37 @@ static void check_config(struct audit *au)
 				   "group does not exist; run boxed-setup install");
 }
 
-/* Compare fd's digest with the manifest's; returns 1 when they match. */
-static int digest_matches(struct audit *au, int fd, const char *path, const char *want,
-			  const char *check)
+typedef enum boxed_severity (*elf_audit_fn)(int fd, const char *subject, unsigned flags,
+					    struct boxed_findings *out);
+
+/* What the runner and the copy are checked for alike: fd's digest against
+ * the manifest's (check names the finding), and the ELF audit as audit_elf
+ * weighs the file. */
+static void check_contents(struct audit *au, int fd, const char *path, const char *check,
+			   const char *want, elf_audit_fn audit_elf)
 {
 	char hex[BOXED_SHA256_HEX_LEN];
+	size_t before;
 
-	if (!au->have_manifest)
-		return 0;
-	if (boxed_sha256_fd(fd, hex) != 0) {
-		boxed_findings_add(&au->f, BOXED_SEV_ERROR, check, path, "cannot read it: %s",
-				   strerror(errno));
-		return 0;
+	/* Without a manifest there is nothing to compare with (check_manifest()
+	 * says so). */
+	if (au->have_manifest) {
+		if (boxed_sha256_fd(fd, hex) != 0)
+			boxed_findings_add(&au->f, BOXED_SEV_ERROR, check, path,
+					   "cannot read it: %s", strerror(errno));
+		else if (strcmp(hex, want) != 0)
+			boxed_findings_add(&au->f, BOXED_SEV_ERROR, check, path,
+					   "sha256 %s differs from the manifest's %s: the file was "
+					   "replaced after install; rerun boxed-setup install",
+					   hex, want);
+		else
+			boxed_findings_add(&au->f, BOXED_SEV_OK, check, path,
+					   "matches the manifest");
 	}
-	if (strcmp(hex, want) != 0) {
-		boxed_findings_add(&au->f, BOXED_SEV_ERROR, check, path,
-				   "sha256 %s differs from the manifest's %s: the file was "
-				   "replaced after install; rerun boxed-setup install",
-				   hex, want);
-		return 0;
-	}
-	return 1;
+	before = au->f.count;
+	audit_elf(fd, path, au->elf_flags, &au->f);
+	if (au->f.count == before)
+		boxed_findings_add(&au->f, BOXED_SEV_OK, "elf", path, "passes the ELF audit");
 }
 
 static int open_checked(struct audit *au, const char *path, const char *check, struct stat *st)
@@ -183,7 +199,6 @@ static void check_runner(struct audit *au)
 	boxed_autofree char *caps = NULL;
 	boxed_autoclose int fd = -1;
 	struct stat st;
-	size_t before;
 	char why[128];
 
 	fd = open_checked(au, path, "runner", &st);
@@ -203,13 +218,8 @@ static void check_runner(struct audit *au)
 	}
 	check_runner_mode(au, &st);
 	check_runner_caps(au, boxed_fcaps_get_fd(fd, &caps), caps);
-	if (digest_matches(au, fd, path, au->m.runner.sha256, "runner-sha256"))
-		boxed_findings_add(&au->f, BOXED_SEV_OK, "runner-sha256", path,
-				   "matches the manifest");
-	before = au->f.count;
-	boxed_setup_audit_runner_elf(fd, path, au->elf_flags, &au->f);
-	if (au->f.count == before)
-		boxed_findings_add(&au->f, BOXED_SEV_OK, "elf", path, "passes the ELF audit");
+	check_contents(au, fd, path, "runner-sha256", au->m.runner.sha256,
+		       boxed_setup_audit_runner_elf);
 }
 
 static void check_source(struct audit *au)
@@ -245,7 +255,6 @@ static void check_copy(struct audit *au)
 	const char *path = au->paths.interpreter;
 	boxed_autoclose int fd = -1;
 	struct stat st;
-	size_t before;
 
 	fd = open_checked(au, path, "interpreter", &st);
 	if (fd < 0) {
@@ -262,13 +271,8 @@ static void check_copy(struct audit *au)
 	else
 		boxed_findings_add(&au->f, BOXED_SEV_OK, "interpreter-mode", path,
 				   "root:root 0755");
-	if (digest_matches(au, fd, path, au->m.interpreter.sha256, "interpreter-sha256"))
-		boxed_findings_add(&au->f, BOXED_SEV_OK, "interpreter-sha256", path,
-				   "matches the manifest");
-	before = au->f.count;
-	boxed_setup_audit_interpreter_elf(fd, path, au->elf_flags, &au->f);
-	if (au->f.count == before)
-		boxed_findings_add(&au->f, BOXED_SEV_OK, "elf", path, "passes the ELF audit");
+	check_contents(au, fd, path, "interpreter-sha256", au->m.interpreter.sha256,
+		       boxed_setup_audit_interpreter_elf);
 	if (au->have_manifest)
 		check_source(au);
 }
@@ -317,16 +321,17 @@ static void check_statedir(struct audit *au)
 				   strerror(errno));
 		return;
 	}
-	bad += expect_entry(au, fd, ".", dir, S_IFDIR, 0755, 0, 0) > 0;
+	bad += expect_entry(au, fd, ".", dir, S_IFDIR, BOXED_SETUP_STATEDIR_MODE, 0, 0) > 0;
 	snprintf(what, sizeof(what), "%s/locks", dir);
-	bad += expect_entry(au, fd, "locks", what, S_IFDIR, 0750, 0, gid) > 0;
+	bad += expect_entry(au, fd, "locks", what, S_IFDIR, BOXED_SETUP_LOCKS_MODE, 0, gid) > 0;
 	snprintf(what, sizeof(what), "%s/slots", dir);
-	bad += expect_entry(au, fd, "slots", what, S_IFDIR, 0711, 0, 0) > 0;
+	bad += expect_entry(au, fd, "slots", what, S_IFDIR, BOXED_SETUP_SLOTS_MODE, 0, 0) > 0;
 	for (unsigned i = 0; i < au->cfg.slot_count && bad < 8; i++) {
 		if (!locks_hidden) {
 			snprintf(name, sizeof(name), "locks/%u.lock", i);
 			snprintf(what, sizeof(what), "%s/%s", dir, name);
-			rc = expect_entry(au, fd, name, what, S_IFREG, 0640, 0, gid);
+			rc = expect_entry(au, fd, name, what, S_IFREG, BOXED_SETUP_LOCK_MODE, 0,
+					  gid);
 			locks_hidden = rc < 0;
 			bad += rc > 0;
 		}
@@ -366,8 +371,8 @@ static void check_statedir(struct audit *au)
 static void check_slot_range(struct audit *au)
 {
 	char err[PATH_MAX + 256];
-	int rc = boxed_idrange_check_files(au->paths.root, au->cfg.first_uid, au->cfg.slot_count,
-					   err, sizeof(err));
+	int rc = boxed_idrange_check(au->paths.root, au->cfg.first_uid, au->cfg.slot_count, err,
+				     sizeof(err));
 	char etc[PATH_MAX];
 
 	if (boxed_setup_rooted(&au->paths, "/etc", etc, sizeof(etc)) != 0)

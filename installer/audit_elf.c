@@ -1,3 +1,5 @@
+/* boxed-setup audit-elf: the ELF audit (lib/elfaudit.h) on any files,
+ * as text or JSON, for check-elf and for administrators. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -10,8 +12,10 @@
 
 #include "audit_elf.h"
 #include "cli.h"
+#include "die.h"
 #include "elfaudit.h"
 #include "findings.h"
+#include "fsutil.h"
 #include "setup.h"
 
 static const char usage[] =
@@ -28,16 +32,13 @@ static const char usage[] =
  * points to at the moment of opening. */
 static enum boxed_severity audit_path(const char *path, unsigned flags, struct boxed_findings *out)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	enum boxed_severity worst;
+	boxed_autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		boxed_findings_add(out, BOXED_SEV_ERROR, "elf", path, "open: %s", strerror(errno));
 		return BOXED_SEV_ERROR;
 	}
-	worst = boxed_elf_audit_fd(fd, path, flags, out);
-	close(fd);
-	return worst;
+	return boxed_elf_audit_fd(fd, path, flags, out);
 }
 
 static int add_file_json(cJSON *files, const char *path, const struct boxed_findings *f)
@@ -58,18 +59,12 @@ static int add_file_json(cJSON *files, const char *path, const struct boxed_find
 static int run(char **paths, int n, int json, int verbose)
 {
 	enum boxed_severity worst = BOXED_SEV_OK;
-	cJSON *root = NULL, *files = NULL;
+	cJSON *root = json ? cJSON_CreateObject() : NULL;
+	cJSON *files = root ? cJSON_AddArrayToObject(root, "files") : NULL;
 	unsigned flags = (json || verbose) ? BOXED_ELF_RECORD_OK : 0;
-	char *text;
 
-	if (json) {
-		root = cJSON_CreateObject();
-		files = cJSON_AddArrayToObject(root, "files");
-		if (!root || !files) {
-			fputs("boxed-setup: audit-elf: out of memory\n", stderr);
-			return BOXED_SETUP_EXIT_FAIL;
-		}
-	}
+	if (json && !files)
+		boxed_die("out of memory");
 	for (int i = 0; i < n; i++) {
 		struct boxed_findings f = {0};
 		enum boxed_severity w = audit_path(paths[i], flags, &f);
@@ -82,23 +77,14 @@ static int run(char **paths, int n, int json, int verbose)
 				printf("%-9s %-14s %s: %s\n", "OK", "elf-audit", paths[i],
 				       "passes the ELF audit");
 		} else if (add_file_json(files, paths[i], &f) != 0) {
-			boxed_findings_free(&f);
-			cJSON_Delete(root);
-			fputs("boxed-setup: audit-elf: out of memory\n", stderr);
-			return BOXED_SETUP_EXIT_FAIL;
+			boxed_die("out of memory");
 		}
 		boxed_findings_free(&f);
 	}
 	if (json) {
-		if (!cJSON_AddStringToObject(root, "worst", boxed_severity_name(worst)) ||
-		    !(text = cJSON_Print(root))) {
-			cJSON_Delete(root);
-			fputs("boxed-setup: audit-elf: out of memory\n", stderr);
-			return BOXED_SETUP_EXIT_FAIL;
-		}
-		puts(text);
-		free(text);
-		cJSON_Delete(root);
+		if (!cJSON_AddStringToObject(root, "worst", boxed_severity_name(worst)))
+			boxed_die("out of memory");
+		boxed_setup_print_json(root);
 	}
 	if (fflush(stdout) != 0)
 		return BOXED_SETUP_EXIT_FAIL;

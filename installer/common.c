@@ -1,3 +1,6 @@
+/* What boxed-setup's subcommands share: the installation's paths under
+ * --root, the record of each change (printed, or kept for --json), JSON
+ * output, and the group (looked up, or created with groupadd). */
 #include <errno.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -8,8 +11,10 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "fsutil.h"
 #include "layout.h"
 #include "setup.h"
+#include "tmpfile.h"
 #include "command.h"
 
 int boxed_setup_rooted(const struct boxed_setup_paths *p, const char *path, char *buf, size_t len)
@@ -64,7 +69,7 @@ int boxed_setup_paths_init(struct boxed_setup_paths *p, const char *root, char *
 void boxed_setup_changed(struct boxed_setup_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
+	boxed_autofree char *msg = NULL;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
@@ -80,17 +85,27 @@ void boxed_setup_changed(struct boxed_setup_ctx *ctx, const char *fmt, ...)
 		printf("boxed-setup: %s\n", msg);
 		fflush(stdout);
 	}
-	free(msg);
+}
+
+void boxed_setup_sweep(struct boxed_setup_ctx *ctx, int dirfd, const char *dir, const char *name)
+{
+	int n = boxed_tmpfile_sweep(dirfd, name);
+
+	if (n < 0)
+		boxed_die_errno("%s: removing temp files of an interrupted run", dir);
+	if (n > 0)
+		boxed_setup_changed(ctx,
+				    "removed %d temp file(s) of %s/%s left by an interrupted run",
+				    n, dir, name);
 }
 
 void boxed_setup_print_json(cJSON *doc)
 {
-	char *text = doc ? cJSON_Print(doc) : NULL;
+	boxed_autofree char *text = doc ? cJSON_Print(doc) : NULL;
 
 	if (!text)
 		boxed_die("out of memory");
 	puts(text);
-	free(text);
 	cJSON_Delete(doc);
 }
 
@@ -126,23 +141,23 @@ int boxed_setup_group_lookup(const char *root, const char *name, gid_t *gid)
 	return 1;
 }
 
-/* groupadd is the distribution's tool for this: it knows the system gid
- * range, locking of /etc/group and /etc/gshadow, and nscd. */
-static int run_groupadd(const char *root, const char *name)
+/* groupadd and groupdel are the distribution's tools for this: they know
+ * the system gid range, the locking of /etc/group and /etc/gshadow, and
+ * nscd. */
+int boxed_setup_group_tool(const char *path, const char *option, const char *root, const char *name)
 {
-	const char *argv[] = {"groupadd", "--system", NULL, NULL, NULL, NULL};
+	const char *argv[6] = {strrchr(path, '/') + 1};
 	const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-	int i = 2, rc;
+	int i = 1;
 
+	if (option)
+		argv[i++] = option;
 	if (root[0]) {
 		argv[i++] = "--prefix";
 		argv[i++] = root;
 	}
 	argv[i] = name;
-	rc = boxed_command_run("/usr/sbin/groupadd", argv, envp, 0);
-	if (rc < 0)
-		boxed_die_errno("starting /usr/sbin/groupadd");
-	return rc == 0 ? 0 : -1;
+	return boxed_command_run(path, argv, envp, 0);
 }
 
 void boxed_setup_group(struct boxed_setup_ctx *ctx)
@@ -170,7 +185,10 @@ void boxed_setup_group(struct boxed_setup_ctx *ctx)
 		boxed_die("group %s: missing on the host, and %s has no etc/group to add it to; "
 			  "create it with groupadd --system %s",
 			  name, root, name);
-	if (run_groupadd(root, name) != 0)
+	rc = boxed_setup_group_tool("/usr/sbin/groupadd", "--system", root, name);
+	if (rc < 0)
+		boxed_die_errno("starting /usr/sbin/groupadd");
+	if (rc != 0)
 		boxed_die("groupadd --system %s%s%s%s failed; create the group by hand and rerun",
 			  root[0] ? "--prefix " : "", root, root[0] ? " " : "", name);
 	if (boxed_setup_group_lookup(root, name, &ctx->gid) != 0)

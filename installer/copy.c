@@ -1,3 +1,7 @@
+/* Pinning the interpreter: the verified source copied to
+ * PKGLIBDIR/python_boxed through a temp file, read back and compared with
+ * the source, given root:root 0755 and no capability, then renamed into
+ * place. A failure leaves the old copy (or none), and no temp file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,19 +137,12 @@ void boxed_setup_copy_interpreter(struct boxed_setup_ctx *ctx, const struct boxe
 	boxed_autofree char *a = NULL;
 	boxed_autofree char *b = NULL;
 	struct boxed_tmpfile t;
-	int swept;
 
 	boxed_setup_mkdirs(ctx, ctx->paths.pkglibdir);
 	dirfd = open(ctx->paths.pkglibdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		boxed_die_errno("%s: open", ctx->paths.pkglibdir);
-	swept = boxed_tmpfile_sweep(dirfd, INTERPRETER_NAME);
-	if (swept < 0)
-		boxed_die_errno("%s: removing temp files of an interrupted run",
-				ctx->paths.pkglibdir);
-	if (swept > 0)
-		boxed_setup_changed(ctx, "removed %d temp file(s) left in %s by an interrupted run",
-				    swept, ctx->paths.pkglibdir);
+	boxed_setup_sweep(ctx, dirfd, ctx->paths.pkglibdir, INTERPRETER_NAME);
 	if (copy_is_current(dirfd, src, ctx->privileged))
 		return;
 	a = malloc(COPY_CHUNK);

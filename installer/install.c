@@ -1,3 +1,8 @@
+/* boxed-setup install: everything that can refuse the install is checked
+ * before the first change (the config, the slot range, the source
+ * interpreter, the runner's ELF audit); then the group, the config, the
+ * state directory, the interpreter's copy, the runner's owner, mode and
+ * capabilities, and last the manifest. A rerun changes nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -101,7 +106,7 @@ static void plan_config(struct boxed_setup_ctx *ctx)
 			boxed_die_errno("%s: lstat", path);
 		boxed_config_defaults(&ctx->cfg);
 		if (group) {
-			char *text;
+			boxed_autofree char *text = NULL;
 
 			/* The group name goes through the config's own
 			 * validation, so install cannot write a config that the
@@ -112,7 +117,6 @@ static void plan_config(struct boxed_setup_ctx *ctx)
 				boxed_die("out of memory");
 			if (boxed_config_parse(text, &ctx->cfg, err, sizeof(err)) != 0)
 				boxed_die("--group %s: %s", group, err);
-			free(text);
 		}
 		return;
 	}
@@ -170,27 +174,14 @@ static char *regrouped_config(const char *path, const char *group)
 static void check_slot_range(struct boxed_setup_ctx *ctx)
 {
 	char err[PATH_MAX + 256];
-	int rc = boxed_idrange_check_files(ctx->paths.root, ctx->cfg.first_uid, ctx->cfg.slot_count,
-					   err, sizeof(err));
+	int rc = boxed_idrange_check(ctx->paths.root, ctx->cfg.first_uid, ctx->cfg.slot_count, err,
+				     sizeof(err));
 
 	if (rc < 0)
 		boxed_die("checking the slot range: %s", err);
 	if (rc > 0)
 		boxed_die("%s; choose a free range in %s (slots.first_uid) and rerun", err,
 			  ctx->paths.config);
-}
-
-/* A run killed between naming its temp file and the rename leaves the
- * name behind; the next run, holding the setup lock, removes it. */
-static void sweep(struct boxed_setup_ctx *ctx, int dirfd, const char *dir, const char *name)
-{
-	int n = boxed_tmpfile_sweep(dirfd, name);
-
-	if (n < 0)
-		boxed_die_errno("%s: removing temp files of an interrupted run", dir);
-	if (n > 0)
-		boxed_setup_changed(ctx, "removed %d temp file(s) of %s left by an interrupted run",
-				    n, name);
 }
 
 /* The existing config gets the group of --group, in place (atomically). */
@@ -217,7 +208,7 @@ static void write_config(struct boxed_setup_ctx *ctx)
 	dirfd = open(ctx->paths.configdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		boxed_die_errno("%s: open", ctx->paths.configdir);
-	sweep(ctx, dirfd, ctx->paths.configdir, name);
+	boxed_setup_sweep(ctx, dirfd, ctx->paths.configdir, name);
 	if (ctx->config_exists) {
 		regroup_config(ctx, dirfd, name, uid);
 		return;
@@ -377,7 +368,7 @@ static void write_manifest(struct boxed_setup_ctx *ctx, struct boxed_manifest *m
 	dirfd = open(ctx->paths.statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		boxed_die_errno("%s: open", ctx->paths.statedir);
-	sweep(ctx, dirfd, ctx->paths.statedir, "manifest.json");
+	boxed_setup_sweep(ctx, dirfd, ctx->paths.statedir, "manifest.json");
 	if (boxed_manifest_load(ctx->paths.manifest, &old, err, sizeof(err)) == 0) {
 		/* The config was created by an earlier run if that run says so
 		 * and the file is still the one it wrote. */
@@ -404,13 +395,14 @@ static void write_manifest(struct boxed_setup_ctx *ctx, struct boxed_manifest *m
 
 static void report(struct boxed_setup_ctx *ctx)
 {
-	cJSON *doc;
+	cJSON *doc, *slots;
 
 	if (!ctx->actions) {
-		if (ctx->changes == 0)
+		/* With slots left unrepaired, fail_unrepaired() has the last word. */
+		if (ctx->changes == 0 && ctx->n_unrepaired == 0)
 			printf("boxed-setup: no change: %s%s is installed and up to date\n",
 			       ctx->paths.root, BOXED_RUNNER_PATH);
-		else
+		else if (ctx->changes > 0)
 			printf("boxed-setup: installed (%d change%s)\n", ctx->changes,
 			       ctx->changes == 1 ? "" : "s");
 		if (!ctx->privileged)
@@ -421,7 +413,12 @@ static void report(struct boxed_setup_ctx *ctx)
 		return;
 	}
 	doc = cJSON_CreateObject();
-	if (!doc || !cJSON_AddBoolToObject(doc, "changed", ctx->changes > 0) ||
+	slots = cJSON_CreateArray();
+	for (size_t i = 0; slots && i < ctx->n_unrepaired; i++)
+		if (!cJSON_AddItemToArray(slots, cJSON_CreateNumber(ctx->unrepaired[i])))
+			boxed_die("out of memory");
+	if (!doc || !slots || !cJSON_AddItemToObject(doc, "unrepaired_slots", slots) ||
+	    !cJSON_AddBoolToObject(doc, "changed", ctx->changes > 0) ||
 	    !cJSON_AddBoolToObject(doc, "ownership_applied", ctx->privileged) ||
 	    !cJSON_AddStringToObject(doc, "root", ctx->paths.root) ||
 	    !cJSON_AddStringToObject(doc, "manifest", ctx->paths.manifest) ||
@@ -429,6 +426,27 @@ static void report(struct boxed_setup_ctx *ctx)
 		boxed_die("out of memory");
 	ctx->actions = NULL;
 	boxed_setup_print_json(doc);
+}
+
+/* Every other step is done; the slots boxed_setup_statedir() could not
+ * repair, each named above with its reason, fail the install now. */
+static void fail_unrepaired(struct boxed_setup_ctx *ctx)
+{
+	char list[256] = "";
+	size_t len = 0, n = ctx->n_unrepaired, i;
+
+	if (n == 0)
+		return;
+	/* Each number takes at most 12 bytes with its comma; ", ..." 6. */
+	for (i = 0; i < n && len + 12 + 6 < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", i ? ", " : "",
+					ctx->unrepaired[i]);
+	if (i < n)
+		snprintf(list + len, sizeof(list) - len, ", ...");
+	fflush(stdout); /* the report first: this is the last word */
+	boxed_die("%zu slot%s not repaired (%s; why is above): everything else is in place; "
+		  "remove what is named there and rerun boxed-setup install",
+		  n, n == 1 ? "" : "s", list);
 }
 
 int boxed_setup_install(const struct boxed_setup_args *a)
@@ -469,5 +487,6 @@ int boxed_setup_install(const struct boxed_setup_args *a)
 	boxed_manifest_free(&m);
 	boxed_setup_source_free(&src);
 	report(&ctx);
+	fail_unrepaired(&ctx);
 	return BOXED_SETUP_EXIT_OK;
 }

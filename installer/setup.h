@@ -110,7 +110,9 @@ struct boxed_setup_ctx {
 	char config_sha256_before[65];		  /* of the config as install found it */
 	gid_t gid;
 	int group_created;
-	cJSON *actions; /* --json: what was done */
+	cJSON *actions;	      /* --json: what was done */
+	unsigned *unrepaired; /* the slots boxed_setup_statedir() could not repair */
+	size_t n_unrepaired;
 };
 
 /* Record one change (printed at once, or kept for --json). */
@@ -144,8 +146,23 @@ enum boxed_severity boxed_setup_audit_runner_elf(int fd, const char *subject, un
  * failure, leaving the old copy (or none) in place. */
 void boxed_setup_copy_interpreter(struct boxed_setup_ctx *ctx, const struct boxed_source *src);
 
+/* The state directory as the runner relies on it (G: the group, U: the
+ * slot's uid and gid): made by boxed_setup_statedir(), checked by audit
+ * and by boxed_setup_slot_problem(). */
+enum {
+	BOXED_SETUP_STATEDIR_MODE = 0755, /* STATEDIR, root:root */
+	BOXED_SETUP_LOCKS_MODE = 0750,	  /* locks/, root:G */
+	BOXED_SETUP_LOCK_MODE = 0640,	  /* locks/N.lock, root:G */
+	BOXED_SETUP_SLOTS_MODE = 0711,	  /* slots/, root:root: no listing */
+	BOXED_SETUP_SLOT_MODE = 0710,	  /* slots/N, root:U: only U passes */
+	BOXED_SETUP_HOME_MODE = 0700,	  /* slots/N/home, U:U: the run's */
+};
+
 /* Create or repair the state directory, the lock files and the slot
- * directories (lib/slot.h). Dies on failure. */
+ * directories (lib/slot.h). Dies when the state directory or its locks/ or
+ * slots/ cannot be made right. A slot that cannot be repaired is named on
+ * stderr with the reason and added to ctx->unrepaired, and the other slots
+ * are still repaired: install fails at its end. */
 void boxed_setup_statedir(struct boxed_setup_ctx *ctx);
 
 /* What is wrong with slot index of statedir (open on statedir_fd), as the
@@ -179,6 +196,18 @@ int boxed_setup_migrate_legacy(const struct boxed_setup_args *a);
  * capability (the original python_boxed layout) to out: CRITICAL each. */
 void boxed_setup_scan_capable_interpreters(const struct boxed_setup_paths *p,
 					   struct boxed_findings *out);
+
+/* A run killed between naming a temp file for dir/name (lib/tmpfile.h)
+ * and renaming it leaves the name behind; the next run, holding the setup
+ * lock, removes it here. Dies on failure. */
+void boxed_setup_sweep(struct boxed_setup_ctx *ctx, int dirfd, const char *dir, const char *name);
+
+/* Run the group tool at path (groupadd, groupdel) on name, with option
+ * (or NULL) and, for a staging root, --prefix root, in a fixed
+ * environment. Returns its exit status, or -1 with errno set when it could
+ * not be started. */
+int boxed_setup_group_tool(const char *path, const char *option, const char *root,
+			   const char *name);
 
 /* Print a cJSON document on stdout and free it. */
 void boxed_setup_print_json(cJSON *doc);

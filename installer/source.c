@@ -1,6 +1,9 @@
+/* The source interpreter of install --python: resolved, owned by root
+ * under trusted directories, audited and hashed through one fd, and run
+ * once as an unused slot uid (with nothing left of root) to learn its
+ * version and sys.path. */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,70 +38,6 @@
 static const char probe_script[] =
     "import json, sys\n"
     "print(json.dumps({'version': sys.version.split()[0], 'path': sys.path}))\n";
-
-#if defined(__x86_64__)
-#define HOST_CLASS ELFCLASS64
-#define HOST_MACHINE EM_X86_64
-#elif defined(__aarch64__)
-#define HOST_CLASS ELFCLASS64
-#define HOST_MACHINE EM_AARCH64
-#elif defined(__i386__)
-#define HOST_CLASS ELFCLASS32
-#define HOST_MACHINE EM_386
-#elif defined(__arm__)
-#define HOST_CLASS ELFCLASS32
-#define HOST_MACHINE EM_ARM
-#elif defined(__riscv) && __riscv_xlen == 64
-#define HOST_CLASS ELFCLASS64
-#define HOST_MACHINE EM_RISCV
-#else
-#error "add this architecture's ELF class and machine"
-#endif
-
-static int has_interp(Elf *elf)
-{
-	size_t n;
-
-	if (elf_getphdrnum(elf, &n) != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
-			return 1;
-	}
-	return 0;
-}
-
-int boxed_setup_check_host_elf(int fd, char *err, size_t errlen)
-{
-	GElf_Ehdr eh;
-	Elf *elf;
-	int rc = 0;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return boxed_errf(err, errlen, "libelf: %s", elf_errmsg(-1));
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		return boxed_errf(err, errlen, "not an ELF executable (a script or a data file?)");
-	}
-	if (!gelf_getehdr(elf, &eh))
-		rc = boxed_errf(err, errlen, "unreadable ELF header: %s", elf_errmsg(-1));
-	else if (eh.e_ident[EI_CLASS] != HOST_CLASS)
-		rc = boxed_errf(err, errlen, "ELF class %d, this host runs class %d",
-				eh.e_ident[EI_CLASS], HOST_CLASS);
-	else if (eh.e_machine != HOST_MACHINE)
-		rc = boxed_errf(err, errlen, "ELF machine %d, this host is machine %d",
-				eh.e_machine, HOST_MACHINE);
-	/* A shared library is ET_DYN too; an executable one has an
-	 * interpreter (or is ET_EXEC). */
-	else if (eh.e_type != ET_EXEC && !(eh.e_type == ET_DYN && has_interp(elf)))
-		rc = boxed_errf(err, errlen, "an ELF file, but not an executable (type %d)",
-				eh.e_type);
-	elf_end(elf);
-	return rc;
-}
 
 static void audit_source_elf(struct boxed_setup_ctx *ctx, struct boxed_source *src)
 {
@@ -274,6 +213,11 @@ static void parse_probe(const char *path, const char *out, struct boxed_source *
 	cJSON_Delete(doc);
 }
 
+/* The one fork of boxed-setup. boxed_command_run() (posix_spawn) cannot
+ * serve here: the child must become the slot uid (boxed_become()) and set
+ * no_new_privs and a CPU limit between fork and exec, and the parent reads
+ * its output under a time limit; lib/command.h leaves such a child to its
+ * caller. */
 static void probe(struct boxed_setup_ctx *ctx, struct boxed_source *src)
 {
 	boxed_autoclose int lock = -1;

@@ -1,3 +1,6 @@
+/* boxed-setup status: what the manifest says is installed, the slots in
+ * use (read from /proc/locks, which delays no runner), and whether the
+ * runner, the copy and the idle slots are still as install left them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,7 +55,7 @@ static size_t read_flocks(struct held_lock *held, size_t max)
 
 static cJSON *slots_in_use(const struct boxed_setup_paths *p, const struct boxed_manifest *m)
 {
-	struct held_lock *held = calloc(MAX_HELD, sizeof(*held));
+	boxed_autofree struct held_lock *held = calloc(MAX_HELD, sizeof(*held));
 	size_t nheld;
 	cJSON *busy = cJSON_CreateArray();
 	char rel[PATH_MAX], path[PATH_MAX];
@@ -74,7 +77,6 @@ static cJSON *slots_in_use(const struct boxed_setup_paths *p, const struct boxed
 			}
 		}
 	}
-	free(held);
 	return busy;
 }
 

@@ -1,3 +1,6 @@
+/* boxed-setup uninstall: remove what the manifest says install created,
+ * the runner's capabilities first and the manifest last; an edited config
+ * and the group stay unless --purge. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,7 +17,6 @@
 #include "manifest.h"
 #include "setup.h"
 #include "sha256.h"
-#include "command.h"
 #include "tmpfile.h"
 #include "wipe.h"
 
@@ -94,19 +96,11 @@ static void remove_config(const struct boxed_setup_paths *p, const struct boxed_
 
 static void remove_group(const struct boxed_setup_paths *p, const struct boxed_manifest *m)
 {
-	const char *argv[] = {"groupdel", NULL, NULL, NULL, NULL};
-	const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	gid_t gid;
-	int i = 1;
 
 	if (!m->group_created || boxed_setup_group_lookup(p->root, m->group, &gid) != 0)
 		return;
-	if (p->root[0]) {
-		argv[i++] = "--prefix";
-		argv[i++] = p->root;
-	}
-	argv[i] = m->group;
-	if (boxed_command_run("/usr/sbin/groupdel", argv, envp, 0) != 0)
+	if (boxed_setup_group_tool("/usr/sbin/groupdel", NULL, p->root, m->group) != 0)
 		boxed_warn("groupdel %s failed; remove the group by hand", m->group);
 	else
 		printf("boxed-setup: removed group %s\n", m->group);

@@ -11,6 +11,10 @@
  * other checks are not run); "needed" covers PT_INTERP and every library
  * of the dependency graph as ld.so resolves it in secure-execution mode.
  * A failed check is BOXED_SEV_ERROR; callers may weigh it differently.
+ *
+ * Under it: elfimage.h reads one object as the loader does, ldsearch.h
+ * models ld.so's search for its libraries, ldcache.h reads the loader
+ * cache. This header is the audit's whole API.
  */
 #ifndef BOXED_ELFAUDIT_H
 #define BOXED_ELFAUDIT_H

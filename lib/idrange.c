@@ -1,6 +1,11 @@
+/* The slot-range check (idrange.h): the four files, then the name
+ * service. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,16 @@
 
 #define IDFILE_MAX (64u * 1024u * 1024u)
 #define MAX_FIELDS 8
+/* The name service answers in about 0.1 ms an id here (nss_systemd looks
+ * in six directories), and in milliseconds over the network (LDAP): the
+ * range is cut in slices of at least NSS_SLICE_MIN ids, asked at once by
+ * up to NSS_THREADS threads, so the largest range (65536 slots, 131072
+ * lookups) takes seconds, not minutes. */
+#define NSS_THREADS 8
+#define NSS_SLICE_MIN 32
+/* getpwuid_r's buffer: grown on ERANGE up to this (a group lists its
+ * members). */
+#define NSS_BUF_MAX (1024u * 1024u)
 
 static const char *const kind_names[] = {
     [BOXED_IDFILE_PASSWD] = "passwd",
@@ -173,4 +188,137 @@ int boxed_idrange_check_files(const char *root, unsigned long first, unsigned lo
 			return rc;
 	}
 	return 0;
+}
+
+/* getpwuid_r() or getgrgid_r() into a buffer grown until the entry fits.
+ * The "not found" answers are those getpwuid_r(3) lists. */
+static int host_lookup(int group, unsigned long id, char *name, size_t namelen)
+{
+	size_t size = 16384;
+	int rc;
+
+	for (;;) {
+		boxed_autofree char *buf = malloc(size);
+		struct passwd pw, *pwp = NULL;
+		struct group gr, *grp = NULL;
+
+		if (!buf)
+			return -1;
+		rc = group ? getgrgid_r((gid_t)id, &gr, buf, size, &grp)
+			   : getpwuid_r((uid_t)id, &pw, buf, size, &pwp);
+		if (rc == ERANGE && size < NSS_BUF_MAX) {
+			size *= 2;
+			continue;
+		}
+		if (rc == 0 && (pwp || grp)) {
+			snprintf(name, namelen, "%s", group ? grp->gr_name : pwp->pw_name);
+			return 1;
+		}
+		if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+			return 0;
+		errno = rc;
+		return -1;
+	}
+}
+
+static int host_user(unsigned long id, char *name, size_t namelen)
+{
+	return host_lookup(0, id, name, namelen);
+}
+
+static int host_group(unsigned long id, char *name, size_t namelen)
+{
+	return host_lookup(1, id, name, namelen);
+}
+
+/* One thread's share of the range, and the first thing it met there. */
+struct nss_slice {
+	const struct boxed_idrange_nss *nss;
+	unsigned long first, count;
+	int rc; /* 0: nothing; 1: an entry; -1: a failed lookup (errno in err) */
+	int group, err;
+	unsigned long id;
+	char name[256];
+};
+
+static void *scan_slice(void *arg)
+{
+	struct nss_slice *sl = arg;
+
+	for (unsigned long id = sl->first; id < sl->first + sl->count; id++) {
+		for (sl->group = 0; sl->group < 2; sl->group++) {
+			boxed_idrange_lookup_fn fn = sl->group ? sl->nss->group : sl->nss->user;
+
+			sl->rc = fn(id, sl->name, sizeof(sl->name));
+			sl->err = errno;
+			if (sl->rc != 0) {
+				sl->id = id;
+				return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int slice_answer(const struct nss_slice *sl, unsigned long first, unsigned long count,
+			char *err, size_t errlen)
+{
+	const char *what = sl->group ? "group" : "user";
+	const char *idname = sl->group ? "gid" : "uid";
+
+	if (sl->rc < 0)
+		return boxed_errf(err, errlen,
+				  "the name service (nsswitch.conf) could not say whether a %s has "
+				  "%s %lu: %s; an account it knows could be inside the slot range",
+				  what, idname, sl->id, strerror(sl->err));
+	return found(err, errlen,
+		     "the name service (nsswitch.conf: LDAP, sssd, ...) has %s '%s' with %s %lu, "
+		     "inside the slot range %lu-%lu",
+		     what, sl->name, idname, sl->id, first, first + count - 1);
+}
+
+int boxed_idrange_check_nss(const struct boxed_idrange_nss *nss, unsigned long first,
+			    unsigned long count, char *err, size_t errlen)
+{
+	static const struct boxed_idrange_nss host = {host_user, host_group};
+	struct nss_slice sl[NSS_THREADS] = {0};
+	pthread_t tid[NSS_THREADS];
+	int started[NSS_THREADS] = {0};
+	size_t n = (count + NSS_SLICE_MIN - 1) / NSS_SLICE_MIN;
+	unsigned long per;
+
+	if (count == 0)
+		return 0;
+	n = n < 1 ? 1 : n > NSS_THREADS ? NSS_THREADS : n;
+	per = (count + n - 1) / n;
+	for (size_t t = 0; t < n; t++) {
+		sl[t].nss = nss ? nss : &host;
+		sl[t].first = first + t * per;
+		sl[t].count = t * per >= count ? 0 : count - t * per < per ? count - t * per : per;
+		/* A thread that cannot start is run here instead. */
+		started[t] = t > 0 && pthread_create(&tid[t], NULL, scan_slice, &sl[t]) == 0;
+		if (t > 0 && !started[t])
+			scan_slice(&sl[t]);
+	}
+	scan_slice(&sl[0]);
+	for (size_t t = 1; t < n; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	/* The lowest id the service knows, whichever thread met it. */
+	for (size_t t = 0; t < n; t++)
+		if (sl[t].rc != 0)
+			return slice_answer(&sl[t], first, count, err, errlen);
+	return 0;
+}
+
+int boxed_idrange_check(const char *root, unsigned long first, unsigned long count, char *err,
+			size_t errlen)
+{
+	int rc = boxed_idrange_check_files(root, first, count, err, errlen);
+
+	/* Under another root, the host's name service says nothing about
+	 * the accounts of that system. */
+	if (rc != 0 || (root[0] != '\0' && strcmp(root, "/") != 0))
+		return rc;
+	return boxed_idrange_check_nss(NULL, first, count, err, errlen);
 }
