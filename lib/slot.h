@@ -6,8 +6,12 @@
  *                                            owns slot N; the kernel drops
  *                                            the lock if that runner dies
  *   STATEDIR/slots/         root:root  0711  no listing for anyone
- *   STATEDIR/slots/N/       U:U        0700  the run's private directory,
- *                                            the only place it may write
+ *   STATEDIR/slots/N/       root:U     0710  only the slot's uid passes:
+ *                                            nobody can reach home/ or
+ *                                            plant anything beside it
+ *   STATEDIR/slots/N/home/  U:U        0700  an unsealed run's private
+ *                                            directory; a sealed run mounts
+ *                                            its own tmpfs over slots/N
  *
  * where U = first_uid + N is both the uid and the gid of slot N.
  */

@@ -14,7 +14,10 @@
 #define WIPE_MAX_DEPTH 32
 #define WIPE_MAX_PASSES 10000
 
-static int open_subdir(int dirfd, const char *name)
+/* Open name, which unlinkat() refused with unlink_err, as a directory to
+ * empty. When it is no directory after all, unlink_err is the reason it
+ * stays (EPERM: an immutable or append-only file), not ENOTDIR. */
+static int open_subdir(int dirfd, const char *name, int unlink_err)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -22,6 +25,8 @@ static int open_subdir(int dirfd, const char *name)
 	 * root), and may open it up again. */
 	if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOTDIR)
+		errno = unlink_err;
 	return fd;
 }
 
@@ -52,7 +57,7 @@ static int remove_entry(int dirfd, const char *name, int topfd, int depth, struc
 		moved->this_pass++;
 		return renameat(dirfd, name, topfd, top_name);
 	}
-	sub = open_subdir(dirfd, name);
+	sub = open_subdir(dirfd, name, errno);
 	if (sub < 0)
 		return -1;
 	rc = wipe(sub, topfd, depth + 1, moved);
@@ -136,7 +141,7 @@ int boxed_wipe_at(int dirfd, const char *name)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return -1;
-	sub = open_subdir(dirfd, name);
+	sub = open_subdir(dirfd, name, errno);
 	if (sub < 0)
 		return -1;
 	rc = boxed_wipe_contents(sub);

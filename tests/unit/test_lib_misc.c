@@ -78,13 +78,17 @@ START_TEST(command_runs_and_reports)
 {
 	const char *const t[] = {"true", NULL}, *const f[] = {"false", NULL};
 	const char *const sh[] = {"sh", "-c", "echo hidden; kill -TERM $$", NULL};
+	int rc;
 
 	ck_assert_int_eq(boxed_command_run("/bin/true", t, NULL, 0), 0);
 	ck_assert_int_eq(boxed_command_run("/bin/false", f, NULL, 0), 1);
 	ck_assert_int_eq(boxed_command_run("/bin/sh", sh, NULL, 1), 128 + 15);
+	/* glibc's posix_spawn() reports a failed exec as ENOENT; under
+	 * valgrind, which cannot run its CLONE_VFORK child, the child exits
+	 * 127 instead, as a shell would. Either is a failure. */
 	errno = 0;
-	ck_assert_int_eq(boxed_command_run("/nonexistent/tool", t, NULL, 0), -1);
-	ck_assert_int_eq(errno, ENOENT);
+	rc = boxed_command_run("/nonexistent/tool", t, NULL, 0);
+	ck_assert_msg((rc == -1 && errno == ENOENT) || rc == 127, "rc %d errno %d", rc, errno);
 }
 END_TEST
 
