@@ -1,3 +1,6 @@
+/* The command line of boxed-selftest: its options, parsed into a mode and
+ * a selection of probes, kept apart from main() so that the unit tests can
+ * call it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +51,13 @@ static int set_mode(struct boxed_selftest_args *a, enum boxed_selftest_mode m, c
 	return 0;
 }
 
+static enum boxed_selftest_mode mode_of(int option)
+{
+	return option == OPT_CONTROL ? BOXED_SELFTEST_CONTROL
+	       : option == OPT_LIST  ? BOXED_SELFTEST_LIST
+				     : BOXED_SELFTEST_PROBE;
+}
+
 enum boxed_selftest_parse_result boxed_selftest_parse_args(int argc, char **argv,
 							   struct boxed_selftest_args *a, char *err,
 							   size_t errlen)
@@ -77,17 +87,12 @@ enum boxed_selftest_parse_result boxed_selftest_parse_args(int argc, char **argv
 			a->only[a->only_count++] = optarg;
 			break;
 		case OPT_CONTROL:
-			if (set_mode(a, BOXED_SELFTEST_CONTROL, err, errlen))
-				return BOXED_SELFTEST_PARSE_ERROR;
-			break;
 		case OPT_LIST:
-			if (set_mode(a, BOXED_SELFTEST_LIST, err, errlen))
-				return BOXED_SELFTEST_PARSE_ERROR;
-			break;
 		case OPT_PROBE:
-			if (set_mode(a, BOXED_SELFTEST_PROBE, err, errlen))
+			if (set_mode(a, mode_of(c), err, errlen))
 				return BOXED_SELFTEST_PARSE_ERROR;
-			a->probe = optarg;
+			if (c == OPT_PROBE)
+				a->probe = optarg;
 			break;
 		case 'h':
 			a->mode = BOXED_SELFTEST_HELP;

@@ -1,5 +1,9 @@
+/* What both sides report, kept apart from the system calls so that the
+ * unit tests can check it: a probe's result, the TAP and JSON reports, the
+ * classification of a run's answer, and the inner side's verdict line. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "selftest.h"
@@ -37,6 +41,16 @@ void boxed_selftest_set(struct boxed_selftest_result *r, enum boxed_selftest_sta
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
 	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
+}
+
+void boxed_selftest_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
 }
 
 /* A YAML double-quoted scalar: the message comes from the kernel or from a
@@ -186,4 +200,34 @@ void boxed_selftest_sysctl_fix(char *buf, size_t len, const char *key, long valu
 		 "sysctl -w %s=%ld, and keep it across reboots: echo '%s = %ld' > "
 		 "/etc/sysctl.d/60-boxed-%s.conf",
 		 key, value, key, value, key);
+}
+
+cJSON *boxed_selftest_verdict_new(const char *name, int isolated, const char *detail)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	if (!v || !cJSON_AddStringToObject(v, "probe", name) ||
+	    !cJSON_AddBoolToObject(v, "isolated", isolated) ||
+	    !cJSON_AddStringToObject(v, "detail", detail)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+void boxed_selftest_emit(cJSON *v)
+{
+	char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+
+	/* The outer side takes a line without a boolean "isolated" for "no
+	 * verdict": never a pass. */
+	puts(text ? text : "{\"isolated\":null}");
+	fflush(stdout);
+	free(text);
+	cJSON_Delete(v);
+}
+
+void boxed_selftest_verdict(const char *name, int isolated, const char *detail)
+{
+	boxed_selftest_emit(boxed_selftest_verdict_new(name, isolated, detail));
 }

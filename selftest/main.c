@@ -1,3 +1,4 @@
+/* boxed-selftest: the mode the command line asks for, run. */
 #include <stdio.h>
 #include <stdlib.h>
 

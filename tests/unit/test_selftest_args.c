@@ -6,6 +6,8 @@
 
 #include "capture.h"
 #include "check_main.h"
+#include "../../selftest/inner.h"
+#include "../../selftest/outer.h"
 #include "../../selftest/selftest.h"
 
 static char err[256];
@@ -206,6 +208,27 @@ START_TEST(count_procs_sees_a_live_process)
 }
 END_TEST
 
+/* Both sides capture a program's output: all of it, and its status; a
+ * program that cannot be executed is status 127, not an error. */
+START_TEST(capture_output_and_status)
+{
+	const char *echo[] = {"/bin/echo", "one", "two", NULL};
+	const char *missing[] = {"/nonexistent/tool", NULL};
+	int st = -1;
+	char *out = boxed_selftest_capture(echo, &st);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, "one two\n");
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	free(out);
+	out = boxed_selftest_capture(missing, &st);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, "");
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+	free(out);
+}
+END_TEST
+
 static Suite *selftest_args_suite(void)
 {
 	Suite *s = suite_create("selftest_args");
@@ -221,6 +244,7 @@ static Suite *selftest_args_suite(void)
 	tcase_add_exit_test(tc, unknown_only_exits_2, BOXED_SELFTEST_EXIT_CANNOT);
 	tcase_add_test(tc, unknown_probe_returns_2);
 	tcase_add_test(tc, count_procs_sees_a_live_process);
+	tcase_add_test(tc, capture_output_and_status);
 	suite_add_tcase(s, tc);
 	return s;
 }

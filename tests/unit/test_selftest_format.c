@@ -264,6 +264,21 @@ START_TEST(verdict_line)
 }
 END_TEST
 
+/* Messages are built by appending: what does not fit is cut, and the
+ * text stays terminated. */
+START_TEST(append_truncates)
+{
+	char buf[12] = "";
+
+	boxed_selftest_append(buf, sizeof(buf), "%s%d", "ab", 12);
+	ck_assert_str_eq(buf, "ab12");
+	boxed_selftest_append(buf, sizeof(buf), "; %s", "longer than the rest");
+	ck_assert_str_eq(buf, "ab12; longe");
+	boxed_selftest_append(buf, sizeof(buf), "more");
+	ck_assert_str_eq(buf, "ab12; longe");
+}
+END_TEST
+
 static Suite *selftest_format_suite(void)
 {
 	Suite *s = suite_create("selftest_format");
@@ -280,6 +295,7 @@ static Suite *selftest_format_suite(void)
 	tcase_add_test(tc, classify_sandbox);
 	tcase_add_test(tc, classify_control);
 	tcase_add_test(tc, verdict_line);
+	tcase_add_test(tc, append_truncates);
 	suite_add_tcase(s, tc);
 	return s;
 }
