@@ -306,33 +306,23 @@ static int expect_entry(struct audit *au, int dirfd, const char *name, const cha
 	return 0;
 }
 
-static void check_statedir(struct audit *au)
+/* Each slot's lock file, and (root only) whether its uid can clean it:
+ * the findings of at most 8 problems in all, counting the bad ones seen
+ * before. Returns how many it found; *locks_hidden when the lock directory
+ * cannot be looked into. */
+static int check_slots(struct audit *au, int fd, gid_t gid, int bad_before, int *locks_hidden)
 {
 	const char *dir = au->paths.statedir;
-	boxed_autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	char name[64], what[PATH_MAX + 64], why[128], problem[PATH_MAX + 256];
-	gid_t gid = au->have_gid ? au->gid : (gid_t)-1;
-	int bad = 0, locks_hidden = 0, rc;
+	char name[64], what[PATH_MAX + 64], problem[PATH_MAX + 256];
+	int bad = 0, rc;
 
-	if (fd < 0) {
-		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "statedir", dir,
-				   "%s; run boxed-setup "
-				   "install",
-				   strerror(errno));
-		return;
-	}
-	bad += expect_entry(au, fd, ".", dir, S_IFDIR, BOXED_SETUP_STATEDIR_MODE, 0, 0) > 0;
-	snprintf(what, sizeof(what), "%s/locks", dir);
-	bad += expect_entry(au, fd, "locks", what, S_IFDIR, BOXED_SETUP_LOCKS_MODE, 0, gid) > 0;
-	snprintf(what, sizeof(what), "%s/slots", dir);
-	bad += expect_entry(au, fd, "slots", what, S_IFDIR, BOXED_SETUP_SLOTS_MODE, 0, 0) > 0;
-	for (unsigned i = 0; i < au->cfg.slot_count && bad < 8; i++) {
-		if (!locks_hidden) {
+	for (unsigned i = 0; i < au->cfg.slot_count && bad_before + bad < 8; i++) {
+		if (!*locks_hidden) {
 			snprintf(name, sizeof(name), "locks/%u.lock", i);
 			snprintf(what, sizeof(what), "%s/%s", dir, name);
 			rc = expect_entry(au, fd, name, what, S_IFREG, BOXED_SETUP_LOCK_MODE, 0,
 					  gid);
-			locks_hidden = rc < 0;
+			*locks_hidden = rc < 0;
 			bad += rc > 0;
 		}
 		/* Only root can look into a slot (root:U 0710, U:U 0700). */
@@ -346,6 +336,30 @@ static void check_statedir(struct audit *au)
 			bad++;
 		}
 	}
+	return bad;
+}
+
+static void check_statedir(struct audit *au)
+{
+	const char *dir = au->paths.statedir;
+	boxed_autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char what[PATH_MAX + 64], why[128];
+	gid_t gid = au->have_gid ? au->gid : (gid_t)-1;
+	int bad = 0, locks_hidden = 0;
+
+	if (fd < 0) {
+		boxed_findings_add(&au->f, BOXED_SEV_ERROR, "statedir", dir,
+				   "%s; run boxed-setup "
+				   "install",
+				   strerror(errno));
+		return;
+	}
+	bad += expect_entry(au, fd, ".", dir, S_IFDIR, BOXED_SETUP_STATEDIR_MODE, 0, 0) > 0;
+	snprintf(what, sizeof(what), "%s/locks", dir);
+	bad += expect_entry(au, fd, "locks", what, S_IFDIR, BOXED_SETUP_LOCKS_MODE, 0, gid) > 0;
+	snprintf(what, sizeof(what), "%s/slots", dir);
+	bad += expect_entry(au, fd, "slots", what, S_IFDIR, BOXED_SETUP_SLOTS_MODE, 0, 0) > 0;
+	bad += check_slots(au, fd, gid, bad, &locks_hidden);
 	if (locks_hidden) {
 		snprintf(what, sizeof(what), "%s/locks", dir);
 		snprintf(why, sizeof(why), "only root and group %s may look into it",
