@@ -81,24 +81,11 @@ static int fields(const char *line, unsigned long long *v, int max)
 #define SYSV_MESSAGE_BYTES 64
 #define SYSV_SEMAPHORE_BYTES 64
 
-uint64_t boxed_run_sysvipc_line(int kind, const char *line)
+uint64_t boxed_run_sysv_memory(const struct boxed_run_sysv_counts *c)
 {
-	/* shm: key shmid perms size cpid lpid nattch uid gid cuid cgid
-	 *      atime dtime ctime rss swap
-	 * msg: key msqid perms cbytes qnum ...
-	 * sem: key semid perms nsems ... */
-	unsigned long long v[16];
-	int n = fields(line, v, 16);
-
-	switch (kind) {
-	case 0:
-		return n == 16 ? SYSV_OBJECT_BYTES + v[14] + v[15] : 0;
-	case 1:
-		return n >= 5 ? SYSV_OBJECT_BYTES + v[3] + v[4] * SYSV_MESSAGE_BYTES : 0;
-	case 2:
-		return n >= 4 ? SYSV_OBJECT_BYTES + v[3] * SYSV_SEMAPHORE_BYTES : 0;
-	}
-	return 0;
+	return (c->segments + c->queues + c->sets) * SYSV_OBJECT_BYTES +
+	       c->segment_pages * c->page_size + c->messages * SYSV_MESSAGE_BYTES +
+	       c->message_bytes + c->semaphores * SYSV_SEMAPHORE_BYTES;
 }
 
 int boxed_run_sysvipc_owner(int kind, const char *line, int *id, uid_t *uid)

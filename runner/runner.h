@@ -453,11 +453,18 @@ uid_t boxed_run_status_uid(const char *text);
  * that processes share since a fork count once, in shares. */
 uint64_t boxed_run_smaps_proportional(const char *text);
 
-/* The memory of one SysV object, from its line of /proc/sysvipc/shm (kind
- * 0: the segment's resident and swapped pages), msg (1: the bytes queued
- * and a header for each message) or sem (2: each semaphore), each with
- * the object's own header, in bytes; 0 for the header line. */
-uint64_t boxed_run_sysvipc_line(int kind, const char *line);
+/* What the SysV objects of an IPC namespace hold, as the kernel counts it
+ * for the namespace (shmctl SHM_INFO, msgctl MSG_INFO, semctl SEM_INFO):
+ * in constant time, however many objects a run makes. */
+struct boxed_run_sysv_counts {
+	uint64_t segments, segment_pages, page_size; /* resident and swapped pages */
+	uint64_t queues, messages, message_bytes;
+	uint64_t sets, semaphores;
+};
+
+/* Their memory in bytes: the segments' pages, the bytes queued and a header
+ * for each message, each semaphore, and each object's own header. */
+uint64_t boxed_run_sysv_memory(const struct boxed_run_sysv_counts *c);
 
 /* The id and owner uid of the object on one line of /proc/sysvipc/shm
  * (kind 0), msg (1) or sem (2). Returns 0, or -1 for the header line. */

@@ -50,42 +50,23 @@ START_TEST(smaps_rollup)
 }
 END_TEST
 
-START_TEST(sysvipc_lines)
+/* The owner of each object, for the cleanup of an unsealed run's slot. */
+START_TEST(sysvipc_owners)
 {
 	static const char shm_head[] =
 	    "       key      shmid perms                  size  cpid  lpid "
 	    "nattch   uid   gid  cuid  cgid      atime      dtime      "
 	    "ctime                   rss                  swap";
-	static const char shm_detached[] =
-	    "         0          0   600               1048576  7331  "
-	    "7331      0  1001  1001  1001  1001          0 1796088998 "
-	    "1796088998               1048576                  4096";
 	static const char shm_attached[] =
 	    "       -12          3   600               1048576  7331  "
 	    "7331      2  1001  1001  1001  1001          0 1796088998 "
 	    "1796088998               1048576                     0";
-	static const char msg[] =
-	    "         0          0   600         100          1  7331     0  1001 "
-	    "1001     0     0          0 1796088998          0 1796088998";
-	static const char msg_empty[] =
-	    "         0          1   600           0      16384  7331     0  1001 "
-	    "1001     0     0          0 1796088998          0 1796088998";
 	static const char sem[] =
 	    "         0          7   600          5  1001  1001     0     0       "
 	    "   0 1796088998";
 	uid_t uid;
 	int id;
 
-	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_head), 0);
-	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_detached), 256 + 1048576 + 4096);
-	/* Attached or not: a segment's pages are its own, and a process can
-	 * drop them from its mapping (MADV_DONTNEED) while the segment keeps
-	 * them. */
-	ck_assert_uint_eq(boxed_run_sysvipc_line(0, shm_attached), 256 + 1048576);
-	/* A queue counts a header for each message, empty ones too. */
-	ck_assert_uint_eq(boxed_run_sysvipc_line(1, msg), 256 + 100 + 64);
-	ck_assert_uint_eq(boxed_run_sysvipc_line(1, msg_empty), 256 + 16384 * 64);
-	ck_assert_uint_eq(boxed_run_sysvipc_line(2, sem), 256 + 5 * 64);
 	ck_assert_int_eq(boxed_run_sysvipc_owner(0, shm_head, &id, &uid), -1);
 	ck_assert_int_eq(boxed_run_sysvipc_owner(0, shm_attached, &id, &uid), 0);
 	ck_assert_int_eq(id, 3);
@@ -96,6 +77,27 @@ START_TEST(sysvipc_lines)
 }
 END_TEST
 
+/* The kernel's totals of an IPC namespace, as init reads them. */
+START_TEST(sysv_memory)
+{
+	struct boxed_run_sysv_counts none = {.page_size = 4096}, some = {.segments = 2,
+									 .segment_pages = 257,
+									 .page_size = 4096,
+									 .queues = 1,
+									 .messages = 16384,
+									 .message_bytes = 100,
+									 .sets = 3,
+									 .semaphores = 5};
+
+	ck_assert_uint_eq(boxed_run_sysv_memory(&none), 0);
+	/* Attached or not, a segment's pages are its own (a process can drop
+	 * them from its mapping with MADV_DONTNEED while the segment keeps
+	 * them); a queue counts a header for each message, empty ones too. */
+	ck_assert_uint_eq(boxed_run_sysv_memory(&some),
+			  6 * 256 + 257 * 4096ull + 16384 * 64ull + 100 + 5 * 64);
+}
+END_TEST
+
 static Suite *run_memory_suite(void)
 {
 	Suite *s = suite_create("run_memory");
@@ -103,7 +105,8 @@ static Suite *run_memory_suite(void)
 
 	tcase_add_test(tc, status_fields);
 	tcase_add_test(tc, smaps_rollup);
-	tcase_add_test(tc, sysvipc_lines);
+	tcase_add_test(tc, sysvipc_owners);
+	tcase_add_test(tc, sysv_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
