@@ -1,4 +1,4 @@
-/* The outer side of the run-ends probe (issue "Sealed runs", item 2):
+/* The outer side of the run-ends probe:
  * nothing of a run outlives it. A run with a target and a double-forked
  * daemon is ended three ways the caller controls: its runner SIGKILLed
  * (the run's init dies with it, by its parent-death signal, and with init

@@ -1,7 +1,6 @@
-/* The outer side of the probes of a run's own /proc and files (issue
- * "Sealed runs", items 3 and 4): /proc lists the run alone; what it writes
- * to its directory, /tmp and /dev/shm is its own and gone after it; and
- * one bound, --disk, holds for the three together. */
+/* The outer side of the probes of a run's own /proc and files: /proc lists the run alone; what it
+ * writes to its directory, /tmp and /dev/shm is its own and gone after it; and one bound, --disk,
+ * holds for the three together. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The outer side of the ipc probe (issue "Sealed runs", item 1): a run's
+/* The outer side of the ipc probe: a run's
  * SysV and POSIX IPC objects are its own. The run creates each kind with
  * mode 0666 under a known key and name; neither the host nor another run
  * may see or open them, while it lives or after. Also the host's SysV

@@ -1,10 +1,8 @@
-/* The outer side of the memory-run-wide probe (issue "Sealed runs", item
- * 6): a run's memory is bounded as a whole. Three processes that each stay
- * under --memory but together pass it end as memory; memfd, whose pages
- * no process needs to map, is refused (ENOSYS); SysV segments that are
- * created, touched and detached, mapped by no process at all, end as
- * memory too in a sealed run (unsealed, SysV IPC is refused). Small sizes,
- * so that control mode does not hurt the host. */
+/* The outer side of the memory-run-wide probe: a run's memory is bounded as a whole. Three
+ * processes that each stay under --memory but together pass it end as memory; memfd, whose pages no
+ * process needs to map, is refused (ENOSYS); SysV segments that are created, touched and detached,
+ * mapped by no process at all, end as memory too in a sealed run (unsealed, SysV IPC is refused).
+ * Small sizes, so that control mode does not hurt the host. */
 #include <string.h>
 #include <sys/shm.h>
 

@@ -1,4 +1,4 @@
-/* The outer side of the no-network probe (issue "Sealed runs", item 5):
+/* The outer side of the no-network probe:
  * under --no-network a run reaches no socket of the host: no AF_INET or
  * AF_INET6 socket at all (loopback included), no abstract unix socket
  * either way (they are per network namespace), and no pathname socket of

@@ -15,7 +15,7 @@ restore() {
 }
 trap restore EXIT
 
-# The probes of the seal (issue 10, items 1-6) and the host's part in it.
+# The probes of the seal and the host's part in it.
 SEAL_PROBES="ipc run-ends proc-private private-files disk-limit no-network memory-run-wide"
 
 # probe_status NAME: the status of one probe in the --json report in $st_out.
