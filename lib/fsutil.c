@@ -11,6 +11,20 @@
 #include "die.h"
 #include "fsutil.h"
 
+ssize_t boxed_read_text(int dirfd, const char *path, char *buf, size_t size)
+{
+	boxed_autoclose int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 void boxed_closep(int *fd)
 {
 	if (*fd >= 0) {

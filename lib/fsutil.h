@@ -29,6 +29,11 @@ __attribute__((warn_unused_result)) ssize_t boxed_read_all(int fd, size_t max, c
 __attribute__((warn_unused_result)) ssize_t boxed_read_file(const char *path, size_t max,
 							    char **out, char *err, size_t errlen);
 
+/* Read the small text file at dirfd/path (a /proc file) into buf with one
+ * read(2), NUL-terminated; no allocation, for a watchdog or a child.
+ * Returns its length, or -1 with errno set. */
+ssize_t boxed_read_text(int dirfd, const char *path, char *buf, size_t size);
+
 /* Write all of buf to fd, retrying short writes and EINTR. Returns 0 or -1
  * with errno set. */
 __attribute__((warn_unused_result)) int boxed_write_all(int fd, const void *buf, size_t len);

@@ -175,21 +175,6 @@ __attribute__((noreturn)) static void end_run(struct init *in, enum boxed_run_en
 	_exit(0);
 }
 
-/* Read a small /proc file at dirfd into buf. Returns its length, or -1. */
-static ssize_t read_text(int dirfd, const char *name, char *buf, size_t size)
-{
-	boxed_autoclose int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 /* Python mode: the target stopped itself after its result, as the
  * bootstrap does. Its CPU time and peak RSS are read while it still
  * exists, then the run ends. */
@@ -203,7 +188,8 @@ __attribute__((noreturn)) static void answered(struct init *in)
 	if (clock_getcpuclockid(in->target, &clock) == 0 && clock_gettime(clock, &cpu) == 0)
 		ev.cpu = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
 	snprintf(name, sizeof(name), "/proc/%d/status", (int)in->target);
-	if (read_text(AT_FDCWD, name, text, sizeof(text)) > 0 && (hwm = strstr(text, "\nVmHWM:")))
+	if (boxed_read_text(AT_FDCWD, name, text, sizeof(text)) > 0 &&
+	    (hwm = strstr(text, "\nVmHWM:")))
 		ev.rss_kib = strtol(hwm + 7, NULL, 10);
 	send(in, &ev);
 	end_run(in, BOXED_RUN_END_ANSWERED);
@@ -279,7 +265,7 @@ static uint64_t measure_processes(struct init *in, int proportional)
 		if (*end || pid <= 0 || pid == self)
 			continue;
 		snprintf(name, sizeof(name), "%ld/status", pid);
-		if (read_text(dirfd(d), name, text, sizeof(text)) < 0)
+		if (boxed_read_text(dirfd(d), name, text, sizeof(text)) < 0)
 			continue;
 		/* Unsealed, /proc is the host's: only the slot uid's count. */
 		if (!in->ctx->sealed && boxed_run_status_uid(text) != uid)
@@ -287,7 +273,7 @@ static uint64_t measure_processes(struct init *in, int proportional)
 		anon = boxed_run_status_anon(text);
 		total += boxed_run_status_page_tables(text);
 		snprintf(name, sizeof(name), "%ld/smaps_rollup", pid);
-		if (proportional && read_text(dirfd(d), name, text, sizeof(text)) > 0)
+		if (proportional && boxed_read_text(dirfd(d), name, text, sizeof(text)) > 0)
 			anon = boxed_run_smaps_proportional(text);
 		total += anon;
 	}

@@ -114,7 +114,7 @@ long boxed_selftest_sysctl_num(const char *path)
 {
 	char buf[64];
 
-	if (boxed_selftest_read_text(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
+	if (boxed_read_text(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return -1;
 	return strtol(buf, NULL, 10);
 }

@@ -156,10 +156,6 @@ int boxed_selftest_await_proc(const char *token,
  * root for a non-dumpable process). */
 int boxed_selftest_count_procs(long uid, const char *needle);
 
-/* Read the small file path (relative to dirfd, or absolute) into buf,
- * NUL-terminated. Returns its length, or -1 with errno set. */
-ssize_t boxed_selftest_read_text(int dirfd, const char *path, char *buf, size_t size);
-
 /* ---- the probes: the table (probes.c) and each kind ---- */
 
 /* The fix when the runner's drop did not hold. */

@@ -19,20 +19,6 @@
  * probes. */
 #define AWAIT_PAUSE 0.005
 
-ssize_t boxed_selftest_read_text(int dirfd, const char *path, char *buf, size_t size)
-{
-	boxed_autoclose int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 /* Read /proc/NAME (/proc at dirfd) into p. Returns 0, or -1 when it
  * is gone, a zombie or a kernel thread (an empty command line). */
 static int read_proc(int dirfd, const char *name, struct boxed_selftest_proc *p)
@@ -41,14 +27,14 @@ static int read_proc(int dirfd, const char *name, struct boxed_selftest_proc *p)
 	ssize_t len;
 
 	snprintf(path, sizeof(path), "%s/cmdline", name);
-	len = boxed_selftest_read_text(dirfd, path, p->args, sizeof(p->args));
+	len = boxed_read_text(dirfd, path, p->args, sizeof(p->args));
 	if (len <= 0)
 		return -1;
 	p->arglen = (size_t)len;
 	/* The uid of the status, not the owner of /proc/PID: that is root for
 	 * a process made non-dumpable by its credential change. */
 	snprintf(path, sizeof(path), "%s/status", name);
-	if (boxed_selftest_read_text(dirfd, path, status, sizeof(status)) < 0)
+	if (boxed_read_text(dirfd, path, status, sizeof(status)) < 0)
 		return -1;
 	if ((s = strstr(status, "\nState:\t")) && (s[8] == 'Z' || s[8] == 'X'))
 		return -1;

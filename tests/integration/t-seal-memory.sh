@@ -136,8 +136,9 @@ check_eq "32 processes growing at once under --memory 64M: the run ends as memor
 	"memory memory-limit" "$outcome $reason"
 check "their peak stays within 2.5 times the limit ($peak MiB)" test "$peak" -lt 160
 
-# Thousands of SysV objects make every look of the watchdog dearer; it
-# still looks at least every 0.1 s, so the run cannot buy time with them.
+# Thousands of SysV objects: the watchdog reads the kernel's totals for the
+# run's IPC namespace, in constant time, and looks at least every 0.1 s,
+# so the run cannot buy time with them.
 out=$(hog --memory 64M --nproc 32 '
 libc = ctypes.CDLL(None, use_errno=True)
 for i in range(20000):
