@@ -13,6 +13,7 @@
  * so a tree of any depth is removed with a bounded number of open fds. */
 #define WIPE_MAX_DEPTH 32
 #define WIPE_MAX_PASSES 10000
+#define WIPE_MAX_NAME_TRIES 10000
 
 /* Open name, which unlinkat() refused with unlink_err, as a directory to
  * empty. When it is no directory after all, unlink_err is the reason it
@@ -23,7 +24,7 @@ static int open_subdir(int dirfd, const char *name, int unlink_err)
 
 	/* Its owner may have made it unreadable; we are its owner too (or
 	 * root), and may open it up again. */
-	if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
+	if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0)
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOTDIR)
 		errno = unlink_err;
@@ -38,6 +39,25 @@ struct moves {
 	unsigned long this_pass;
 };
 
+/* Move the directory name of dirfd up to topfd, under a name not taken
+ * there: the tree's owner may have planted one that the wipe would pick,
+ * and a rename over a directory that is not empty fails, every time. */
+static int move_up(int dirfd, const char *name, int topfd, struct moves *moved)
+{
+	for (int tries = 0; tries < WIPE_MAX_NAME_TRIES; tries++) {
+		char top_name[64];
+
+		snprintf(top_name, sizeof(top_name), ".boxed-wipe-%lu", ++moved->total);
+		if (renameat2(dirfd, name, topfd, top_name, RENAME_NOREPLACE) == 0) {
+			moved->this_pass++;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 /* Remove one entry of dirfd: unlink it, or wipe and remove it as a
  * directory, or move it up to topfd when it sits too deep. */
 static int wipe(int dirfd, int topfd, int depth, struct moves *moved);
@@ -50,13 +70,8 @@ static int remove_entry(int dirfd, const char *name, int topfd, int depth, struc
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return -1;
-	if (depth >= WIPE_MAX_DEPTH) {
-		char top_name[64];
-
-		snprintf(top_name, sizeof(top_name), ".boxed-wipe-%lu", ++moved->total);
-		moved->this_pass++;
-		return renameat(dirfd, name, topfd, top_name);
-	}
+	if (depth >= WIPE_MAX_DEPTH)
+		return move_up(dirfd, name, topfd, moved);
 	sub = open_subdir(dirfd, name, errno);
 	if (sub < 0)
 		return -1;

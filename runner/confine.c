@@ -44,6 +44,9 @@ struct boxed_landlock_ruleset_attr {
 	__u64 scoped;
 };
 
+/* Signals queued at once, and POSIX timers, a run may have. */
+#define SIGPENDING_MAX 1024
+
 static void set_limit(int resource, const char *name, rlim_t soft, rlim_t hard)
 {
 	struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
@@ -65,6 +68,9 @@ static void apply_rlimits(const struct boxed_limits *l)
 	set_limit(RLIMIT_AS, "RLIMIT_AS", l->memory, l->memory);
 	/* SIGXCPU at the limit, SIGKILL a second later if it is caught. */
 	set_limit(RLIMIT_CPU, "RLIMIT_CPU", l->cpu, l->cpu + 1);
+	/* Queued signals and POSIX timers are kernel memory; the host's limit
+	 * (RAM-sized, about 100000) would let a run hold tens of MiB of it. */
+	set_limit(RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING", SIGPENDING_MAX, SIGPENDING_MAX);
 }
 
 static __u64 landlock_fs_rights(int abi)

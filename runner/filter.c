@@ -141,6 +141,23 @@ static void deny_unbounded_memory(struct rules *r)
 	deny_if(
 	    r, SCMP_SYS(mmap), "mmap(MAP_SHARED|MAP_ANONYMOUS)",
 	    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS));
+	/* Legacy AIO: a poll request that waits for ever keeps the file it
+	 * polls (a socket with its queue, a pipe) alive after its last fd is
+	 * closed, so that --nofile no longer bounds them; the host's
+	 * fs.aio-max-nr is the only limit, and one run could take all of it. */
+	add(r, ENOSYS, SCMP_SYS(io_setup), "io_setup", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(io_submit), "io_submit", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(io_getevents), "io_getevents", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(io_pgetevents), "io_pgetevents", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(io_cancel), "io_cancel", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(io_destroy), "io_destroy", 0, NULL);
+	/* inotify and fanotify queue events in kernel memory, up to 16384 of
+	 * 512 bytes an instance and 128 instances a uid: a gigabyte that no
+	 * limit of the run reaches. ENOSYS, as on a kernel without them, sends
+	 * file watchers to their polling fallback. */
+	add(r, ENOSYS, SCMP_SYS(inotify_init), "inotify_init", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(inotify_init1), "inotify_init1", 0, NULL);
+	add(r, ENOSYS, SCMP_SYS(fanotify_init), "fanotify_init", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(vmsplice), "vmsplice", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(splice), "splice", 0, NULL);
 	add(r, ENOSYS, SCMP_SYS(tee), "tee", 0, NULL);

@@ -242,6 +242,36 @@ static void on_control(struct init *in)
 		start_clock(in, msg.seconds);
 }
 
+/* The task to read the memory of process pid from, its status in text: the
+ * process itself, or, when its main thread has exited alone (its status
+ * then shows no memory, while the other threads keep all of the
+ * process's), one of its live threads, whose status replaces text. */
+static long memory_task(int procfd, long pid, char *text, size_t size)
+{
+	char path[64];
+	struct dirent *e;
+	long tid = pid;
+	DIR *d;
+
+	if (strstr(text, "\nRssAnon:"))
+		return pid;
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	d = opendir(path);
+	while (d && tid == pid && (e = readdir(d))) {
+		char *end;
+		long t = strtol(e->d_name, &end, 10);
+
+		if (!*end && t > 0 && t != pid)
+			tid = t;
+	}
+	if (d)
+		closedir(d);
+	snprintf(path, sizeof(path), "%ld/status", tid);
+	if (tid != pid && boxed_read_text(procfd, path, text, size) < 0)
+		text[0] = '\0';
+	return tid;
+}
+
 /* The run's memory as a whole (runner.h, "Memory accounting"): the
  * anonymous memory of its processes (or, when that passes the limit, their
  * proportional share: pages that processes share since a fork count once)
@@ -270,6 +300,7 @@ static uint64_t measure_processes(struct init *in, int proportional)
 		/* Unsealed, /proc is the host's: only the slot uid's count. */
 		if (!in->ctx->sealed && boxed_run_status_uid(text) != uid)
 			continue;
+		pid = memory_task(dirfd(d), pid, text, sizeof(text));
 		anon = boxed_run_status_anon(text);
 		total += boxed_run_status_page_tables(text);
 		snprintf(name, sizeof(name), "%ld/smaps_rollup", pid);

@@ -134,7 +134,41 @@ for i in range(32):
 read -r outcome reason peak <<<"$out"
 check_eq "32 processes growing at once under --memory 64M: the run ends as memory" \
 	"memory memory-limit" "$outcome $reason"
-check "their peak stays within 2.5 times the limit ($peak MiB)" test "$peak" -lt 160
+# What they add between two looks is the slack: it grows with how many
+# allocate at once and how busy the CPUs are (init is one process among
+# 33 here), far below the 2 GiB they would hold unwatched.
+check "their peak stays within 6 times the limit ($peak MiB)" test "$peak" -lt 384
+
+# Processes whose main thread has exited alone: their status shows no
+# memory, their other threads keep it all.
+out=$(hog --memory 64M --nproc 32 '
+import threading
+for i in range(6):
+	if os.fork() == 0:
+		def hold():
+			time.sleep(0.5)
+			b = b"x" * (40 << 20)
+			time.sleep(10)
+		threading.Thread(target=hold).start()
+		time.sleep(0.1)
+		ctypes.CDLL(None).pthread_exit(None)')
+read -r outcome reason peak <<<"$out"
+check_eq "6 processes holding 40 MiB in a thread after their main thread exited: memory" \
+	"memory memory-limit" "$outcome $reason"
+
+# Kernel objects a run could pile up uncounted are refused: legacy AIO
+# (a poll request keeps a closed socket alive), inotify and fanotify
+# (event queues); queued signals and POSIX timers are bounded.
+out=$(as_caller "$BOXED_RUN" -- "$PY" -I -S -c '
+import ctypes, errno, resource, signal
+libc = ctypes.CDLL(None, use_errno=True)
+def call(nr, *args):
+	return "ok" if libc.syscall(nr, *args) >= 0 else errno.errorcode[ctypes.get_errno()]
+ctx = ctypes.c_ulong(0)
+print(call(206, 1, ctypes.byref(ctx)), call(294, 0), call(300, 0, 0),
+	resource.getrlimit(resource.RLIMIT_SIGPENDING)[0])' 2>&1)
+check_eq "io_setup, inotify_init1, fanotify_init refused (ENOSYS); RLIMIT_SIGPENDING 1024" \
+	"ENOSYS ENOSYS ENOSYS 1024" "$out"
 
 # Thousands of SysV objects: the watchdog reads the kernel's totals for the
 # run's IPC namespace, in constant time, and looks at least every 0.1 s,

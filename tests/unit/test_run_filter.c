@@ -127,6 +127,7 @@ static long raw_clone(unsigned long flags)
  * by pipe buffers. What is like it but counted stays. */
 static void memory_checks(struct probe *p)
 {
+	unsigned long aio = 0;
 	int fds[2];
 	void *m;
 
@@ -139,6 +140,10 @@ static void memory_checks(struct probe *p)
 	expect(p, m != MAP_FAILED, "mmap(MAP_PRIVATE|MAP_ANONYMOUS) allowed");
 	if (m != MAP_FAILED)
 		munmap(m, 4096);
+	expect_denied(p, syscall(SYS_io_setup, 1, &aio), ENOSYS, "io_setup");
+	expect_denied(p, syscall(SYS_io_submit, 0, 0, NULL), ENOSYS, "io_submit");
+	expect_denied(p, syscall(SYS_inotify_init1, 0), ENOSYS, "inotify_init1");
+	expect_denied(p, syscall(SYS_fanotify_init, 0, 0), ENOSYS, "fanotify_init");
 	expect_denied(p, syscall(SYS_vmsplice, 0, NULL, 0, 0), ENOSYS, "vmsplice");
 	expect_denied(p, syscall(SYS_splice, 0, NULL, 1, NULL, 1, 0), ENOSYS, "splice");
 	expect_denied(p, syscall(SYS_tee, 0, 1, 1, 0), ENOSYS, "tee");
