@@ -119,48 +119,51 @@ static void deny_namespaces(struct rules *r)
 	add(r, ENOSYS, SCMP_SYS(clone3), "clone3", 0, NULL);
 }
 
+#define ABSENT(sys)                                                                                \
+	{                                                                                          \
+		SCMP_SYS(sys), #sys                                                                \
+	}
+
 /* Memory that belongs to no file system the run's disk limit bounds and,
- * once unmapped, to no process the memory watchdog measures, so that a
- * run could pin gigabytes in it:
- * - a memfd. ENOSYS, as on a kernel without memfd, sends the code that
- *   probes for it to its shm_open() fallback, in the run's /dev/shm;
- * - a shared anonymous mapping (MAP_SHARED or MAP_SHARED_VALIDATE with
- *   MAP_ANONYMOUS): its object keeps every page it ever had while a page
- *   of it is mapped. A file of /dev/shm or /tmp serves instead, and counts
- *   against the disk limit. (A shared mapping of /dev/zero is the same
- *   object; Landlock keeps /dev/zero from being opened for writing.);
- * - pages spliced into a pipe. A pipe buffer counts as one page of the
- *   uid's pipe quota but holds the whole folio behind it, a 2 MiB huge
- *   page for a vmsplice() of one byte; a larger pipe multiplies it.
- *   splice, tee and vmsplice get ENOSYS, which callers take for "copy
- *   instead", and F_SETPIPE_SZ the EPERM of a size over the limit. */
+ * once unmapped or closed, to no process the memory watchdog measures, so
+ * that a run could pin gigabytes in it. What can be refused as absent gets
+ * ENOSYS, as on a kernel without it, which sends the code that probes for
+ * it to its fallback:
+ * - memfd: shm_open(), in the run's /dev/shm;
+ * - legacy AIO: a poll request that waits for ever keeps the file it polls
+ *   (a socket with its queue, a pipe) alive after its last fd is closed,
+ *   so that --nofile no longer bounds them, and the host's fs.aio-max-nr is
+ *   the only limit: one run could take all of it;
+ * - inotify and fanotify: events queued in kernel memory, up to 16384 of
+ *   512 bytes an instance and 128 instances a uid, a gigabyte; file
+ *   watchers poll instead;
+ * - pages spliced into a pipe: a pipe buffer counts as one page of the
+ *   uid's pipe quota but holds the whole folio behind it, a 2 MiB huge page
+ *   for a vmsplice() of one byte; callers of splice, tee and vmsplice copy
+ *   instead. F_SETPIPE_SZ, which would multiply it, gets the EPERM of a
+ *   size over the limit.
+ * A shared anonymous mapping (MAP_SHARED or MAP_SHARED_VALIDATE with
+ * MAP_ANONYMOUS) gets EPERM: its object keeps every page it ever had while
+ * one page of it is mapped. A file of /dev/shm or /tmp serves instead, and
+ * counts against the disk limit. (A shared mapping of /dev/zero is the same
+ * object; Landlock keeps /dev/zero from being opened for writing.) */
 static void deny_unbounded_memory(struct rules *r)
 {
-	add(r, ENOSYS, SCMP_SYS(memfd_create), "memfd_create", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(memfd_secret), "memfd_secret", 0, NULL);
+	static const struct {
+		int nr;
+		const char *name;
+	} absent[] = {
+	    ABSENT(memfd_create), ABSENT(memfd_secret),	 ABSENT(io_setup),	ABSENT(io_submit),
+	    ABSENT(io_getevents), ABSENT(io_pgetevents), ABSENT(io_cancel),	ABSENT(io_destroy),
+	    ABSENT(inotify_init), ABSENT(inotify_init1), ABSENT(fanotify_init), ABSENT(vmsplice),
+	    ABSENT(splice),	  ABSENT(tee),
+	};
+
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		add(r, ENOSYS, absent[i].nr, absent[i].name, 0, NULL);
 	deny_if(
 	    r, SCMP_SYS(mmap), "mmap(MAP_SHARED|MAP_ANONYMOUS)",
 	    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS));
-	/* Legacy AIO: a poll request that waits for ever keeps the file it
-	 * polls (a socket with its queue, a pipe) alive after its last fd is
-	 * closed, so that --nofile no longer bounds them; the host's
-	 * fs.aio-max-nr is the only limit, and one run could take all of it. */
-	add(r, ENOSYS, SCMP_SYS(io_setup), "io_setup", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(io_submit), "io_submit", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(io_getevents), "io_getevents", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(io_pgetevents), "io_pgetevents", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(io_cancel), "io_cancel", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(io_destroy), "io_destroy", 0, NULL);
-	/* inotify and fanotify queue events in kernel memory, up to 16384 of
-	 * 512 bytes an instance and 128 instances a uid: a gigabyte that no
-	 * limit of the run reaches. ENOSYS, as on a kernel without them, sends
-	 * file watchers to their polling fallback. */
-	add(r, ENOSYS, SCMP_SYS(inotify_init), "inotify_init", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(inotify_init1), "inotify_init1", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(fanotify_init), "fanotify_init", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(vmsplice), "vmsplice", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(splice), "splice", 0, NULL);
-	add(r, ENOSYS, SCMP_SYS(tee), "tee", 0, NULL);
 	deny_if(r, SCMP_SYS(fcntl), "fcntl(F_SETPIPE_SZ)",
 		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_SETPIPE_SZ));
 }
