@@ -31,6 +31,7 @@
 #include "become.h"
 #include "caps.h"
 #include "die.h"
+#include "fsutil.h"
 #include "system.h"
 
 /* Move fd above the range of fds being arranged, close-on-exec. */
@@ -177,11 +178,14 @@ static void reset_signals(void)
 {
 	struct sigaction sa;
 	uint64_t ignored, caught;
+	char status[4096];
 	sigset_t none;
 
-	if (boxed_self_status_mask("SigIgn", &ignored) != 0 ||
-	    boxed_self_status_mask("SigCgt", &caught) != 0)
-		boxed_die_child_errno("reading the signal dispositions in /proc/self/status");
+	if (boxed_read_text(AT_FDCWD, "/proc/self/status", status, sizeof(status)) <= 0)
+		boxed_die_child_errno("reading /proc/self/status");
+	if (boxed_status_hex(status, "SigIgn", &ignored) != 0 ||
+	    boxed_status_hex(status, "SigCgt", &caught) != 0)
+		boxed_die_child("no SigIgn or SigCgt in /proc/self/status");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {

@@ -44,6 +44,7 @@
 #include "become.h"
 #include "die.h"
 #include "fsutil.h"
+#include "sigfd.h"
 #include "wipe.h"
 #include "system.h"
 
@@ -181,16 +182,15 @@ __attribute__((noreturn)) static void end_run(struct init *in, enum boxed_run_en
 __attribute__((noreturn)) static void answered(struct init *in)
 {
 	struct boxed_run_event ev = {.kind = BOXED_RUN_EVENT_ANSWERED, .wall = on_the_clock(in)};
-	char name[32], text[PROC_TEXT_MAX], *hwm;
+	char name[32], text[PROC_TEXT_MAX];
 	clockid_t clock;
 	struct timespec cpu;
 
 	if (clock_getcpuclockid(in->target, &clock) == 0 && clock_gettime(clock, &cpu) == 0)
 		ev.cpu = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
 	snprintf(name, sizeof(name), "/proc/%d/status", (int)in->target);
-	if (boxed_read_text(AT_FDCWD, name, text, sizeof(text)) > 0 &&
-	    (hwm = strstr(text, "\nVmHWM:")))
-		ev.rss_kib = strtol(hwm + 7, NULL, 10);
+	if (boxed_read_text(AT_FDCWD, name, text, sizeof(text)) > 0)
+		ev.rss_kib = (int64_t)(boxed_run_status_peak(text) / 1024);
 	send(in, &ev);
 	end_run(in, BOXED_RUN_END_ANSWERED);
 }
@@ -504,18 +504,11 @@ static void prepare_unsealed(struct init *in)
  * end the run's init. */
 static int make_signalfd(int sealed)
 {
-	sigset_t set;
-	int fd;
+	int fd = sealed ? boxed_sigfd(NULL, SIGCHLD, 0)
+			: boxed_sigfd(NULL, SIGCHLD, UNSEALED_END_SIGNAL, 0);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	if (!sealed)
-		sigaddset(&set, UNSEALED_END_SIGNAL);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		boxed_die_child_errno("sigprocmask(SIGCHLD)");
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
-		boxed_die_child_errno("signalfd");
+		boxed_die_child_errno("signalfd(SIGCHLD)");
 	return fd;
 }
 

@@ -122,7 +122,7 @@ static void respond(struct run *r)
 	int rc = 0;
 
 	if (r->args.python || r->args.json || r->args.report_fd >= 0)
-		r->report.supervisor_max_rss_kib = boxed_run_peak_rss_kib(0);
+		r->report.supervisor_max_rss_kib = boxed_run_own_peak_rss_kib();
 	if (r->args.python || r->args.json) {
 		cJSON *doc =
 		    boxed_run_response_json(r->result, &r->super.out, &r->super.err, &r->report);

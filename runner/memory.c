@@ -27,6 +27,11 @@ uint64_t boxed_run_status_anon(const char *text)
 	return kib_field(text, "RssAnon");
 }
 
+uint64_t boxed_run_status_peak(const char *text)
+{
+	return kib_field(text, "VmHWM");
+}
+
 uint64_t boxed_run_status_page_tables(const char *text)
 {
 	return kib_field(text, "VmPTE");

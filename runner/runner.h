@@ -446,6 +446,9 @@ struct boxed_run_control {
 uint64_t boxed_run_status_anon(const char *text);
 uint64_t boxed_run_status_page_tables(const char *text);
 
+/* VmHWM of a /proc/PID/status text, the peak resident set, in bytes. */
+uint64_t boxed_run_status_peak(const char *text);
+
 /* Uid (real) of a /proc/PID/status text, (uid_t)-1 if absent. */
 uid_t boxed_run_status_uid(const char *text);
 

@@ -467,23 +467,11 @@ void boxed_run_drain(struct boxed_run_super *s)
 	s->out_fd = s->err_fd = s->result_fd = -1;
 }
 
-long boxed_run_peak_rss_kib(pid_t pid)
+long boxed_run_own_peak_rss_kib(void)
 {
-	char path[64], buf[2048], *p;
-	boxed_autoclose int fd = -1;
-	ssize_t n;
+	char text[4096];
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (boxed_read_text(AT_FDCWD, "/proc/self/status", text, sizeof(text)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "\nVmHWM:");
-	return p ? strtol(p + 7, NULL, 10) : -1;
+	return (long)(boxed_run_status_peak(text) / 1024);
 }

@@ -8,10 +8,10 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "die.h"
+#include "sigfd.h"
 #include "system.h"
 
 /* A caller may start us with fd 0, 1 or 2 closed: the next open() (a pipe
@@ -61,18 +61,10 @@ static void make_pipe(int fds[2], const char *what)
  * cleaned, reported) instead of leaving it to the next run of the slot. */
 int boxed_run_supervisor_signals(void)
 {
-	sigset_t set;
-	int fd;
+	int fd = boxed_sigfd(NULL, SIGINT, SIGTERM, SIGHUP, 0);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		boxed_die_errno("sigprocmask");
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
-		boxed_die_errno("signalfd");
+		boxed_die_errno("signalfd(SIGINT, SIGTERM, SIGHUP)");
 	return fd;
 }
 

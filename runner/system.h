@@ -231,11 +231,10 @@ void boxed_run_kill_pidfd(int pidfd, pid_t pid);
  * has, 0 when the time ran out. */
 int boxed_run_await_pidfd(int pidfd, double seconds);
 
-/* The peak RSS (VmHWM) of pid, or of this process when pid is 0, in KiB;
- * -1 when unknown. Not getrusage()'s ru_maxrss for ourselves: the kernel
- * carries that across execve, so it holds the peak of whatever program
- * exec'd us (a shell, setpriv, a benchmark harness). */
-long boxed_run_peak_rss_kib(pid_t pid);
+/* The supervisor's own peak resident set (VmHWM, not getrusage()'s
+ * ru_maxrss, which the kernel carries across execve from whatever started
+ * us), in KiB; -1 when /proc cannot tell. */
+long boxed_run_own_peak_rss_kib(void);
 
 /* End the run for good. Sealed: once init has reported that it reaped
  * every process of the run, nothing of the run is left, and init's own

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "die.h"
+#include "sigfd.h"
 #include "fsutil.h"
 #include "inner.h"
 #include "outer.h"
@@ -48,17 +49,9 @@ static struct {
 /* Block the stop signals and take them on a signalfd instead. */
 static void block_stops(void)
 {
-	sigset_t stop;
-
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &stop, &jobs.old_mask) != 0)
-		boxed_die_errno("sigprocmask");
-	jobs.sigfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	jobs.sigfd = boxed_sigfd(&jobs.old_mask, SIGINT, SIGTERM, SIGHUP, 0);
 	if (jobs.sigfd < 0)
-		boxed_die_errno("signalfd");
+		boxed_die_errno("signalfd(SIGINT, SIGTERM, SIGHUP)");
 }
 
 /* A stop signal came: the selftest ends here, with "could not run". */

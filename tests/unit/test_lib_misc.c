@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "clock.h"
 #include "command.h"
 #include "landlock.h"
+#include "sigfd.h"
 #include "wipe.h"
 
 static void make_file(const char *path)
@@ -110,6 +112,25 @@ START_TEST(clock_and_timespec)
 }
 END_TEST
 
+/* A signal blocked and read as data, the old mask kept. */
+START_TEST(signals_on_a_signalfd)
+{
+	struct signalfd_siginfo si;
+	sigset_t old, now;
+	int fd = boxed_sigfd(&old, SIGUSR1, SIGUSR2, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sigprocmask(SIG_SETMASK, NULL, &now), 0);
+	ck_assert(sigismember(&now, SIGUSR1) && sigismember(&now, SIGUSR2));
+	ck_assert(!sigismember(&old, SIGUSR1));
+	ck_assert_int_eq(read(fd, &si, sizeof(si)), -1); /* non-blocking, nothing yet */
+	ck_assert_int_eq(raise(SIGUSR2), 0);
+	ck_assert_int_eq(read(fd, &si, sizeof(si)), (ssize_t)sizeof(si));
+	ck_assert_uint_eq(si.ssi_signo, SIGUSR2);
+	close(fd);
+}
+END_TEST
+
 START_TEST(landlock_probe)
 {
 	int abi = boxed_landlock_abi();
@@ -127,6 +148,7 @@ static Suite *misc_suite(void)
 	tcase_add_test(tc, wipe_removes_the_tree_and_nothing_outside);
 	tcase_add_test(tc, command_runs_and_reports);
 	tcase_add_test(tc, clock_and_timespec);
+	tcase_add_test(tc, signals_on_a_signalfd);
 	tcase_add_test(tc, landlock_probe);
 	suite_add_tcase(s, tc);
 	return s;

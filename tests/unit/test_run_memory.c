@@ -23,6 +23,7 @@ START_TEST(status_fields)
 	 * object), not in each process that maps it. */
 	ck_assert_uint_eq(boxed_run_status_anon(status), 6000 * 1024ull);
 	ck_assert_uint_eq(boxed_run_status_page_tables(status), 80 * 1024ull);
+	ck_assert_uint_eq(boxed_run_status_peak(status), 12000 * 1024ull);
 	ck_assert_uint_eq(boxed_run_status_uid(status), 1879048193u);
 	ck_assert_int_eq(boxed_status_hex(status, "SigIgn", &v), 0);
 	ck_assert_uint_eq(v, 0x1001000);
